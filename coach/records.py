@@ -1,0 +1,132 @@
+"""Small typed records that cross package boundaries (ingest -> rag -> memory -> ui/evals).
+
+Framework objects (Chroma results, llama-index nodes) never leave the module that uses
+them; these frozen dataclasses do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["playbook", "call"]
+Polarity = Literal["strength", "gap"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage of one source file."""
+
+    id: str
+    source: str  # path relative to the ingest root's parent, posix style
+    kind: SourceKind
+    section: str  # "Discovery Coach > Objection Handling: The AECR Framework"
+    text: str  # verbatim text of the passage (markdown kept)
+    ordinal: int  # position of the chunk within its source
+    rep: str | None = None  # call notes only
+    date: str | None = None  # call notes only, ISO yyyy-mm-dd
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One line of a timestamped transcript."""
+
+    seconds: int
+    speaker: str
+    role: Literal["rep", "buyer", "coach", "other"]
+    text: str
+
+
+@dataclass(frozen=True)
+class CallNote:
+    """One call (or coaching session) as a coach wrote it down.
+
+    ``body`` is the verbatim text after the header, so quotes taken from it are
+    substrings of the source file. CSV rows carry their notes cell as ``body``.
+    """
+
+    source: str
+    rep: str
+    date: str  # ISO yyyy-mm-dd
+    account: str | None = None
+    call_type: str | None = None  # discovery, demo, negotiation, coaching, ...
+    coach: str | None = None
+    stage: str | None = None
+    outcome: str | None = None
+    body: str = ""
+    turns: tuple[Turn, ...] = ()
+    row: int | None = None  # 1-based data row for CSV exports
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    section: str
+    quote: str  # verbatim from the source
+    text: str  # the whole retrieved passage
+    score: float
+
+
+@dataclass(frozen=True)
+class ObservationRef:
+    id: str
+    statement: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str  # markdown with inline [n] markers
+    grounded: bool
+    citations: tuple[Citation, ...] = ()
+    observations: tuple[ObservationRef, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {
+            "citations": [asdict(c) for c in self.citations],
+            "observations": [asdict(o) for o in self.observations],
+        }
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    error: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    chunks: int = 0
+    skipped: tuple[SkippedFile, ...] = ()
+    observations: int = 0
+    models_refreshed: tuple[str, ...] = ()
+    files: tuple[tuple[str, str], ...] = field(default=())  # (path, status) per file
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "chunks": self.chunks,
+            "skipped": [asdict(s) for s in self.skipped],
+            "observations": self.observations,
+            "models_refreshed": list(self.models_refreshed),
+            "files": [{"path": p, "status": s} for p, s in self.files],
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused rank score and its dense similarity to the query."""
+
+    chunk: Chunk
+    score: float  # reciprocal-rank-fusion score
+    similarity: float  # cosine similarity of query and chunk (0 when only BM25 found it)
+    dense_rank: int | None = None
+    keyword_rank: int | None = None

@@ -1,0 +1,147 @@
+"""The extractive composer: an answer built only from sentences of the retrieved passages.
+
+It scores every answer unit (sentence, bullet, table row) of the top passages against
+the question, keeps the best ones, removes repeats, keeps a playbook's own step
+structure (e.g. the four AECR steps, in order) when the top passage has one, and renders
+short markdown in which every line carries an ``[n]`` marker whose citation quotes that
+line verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.records import Answer, Citation, Hit
+from rag.docstore import StoredUnit
+
+MAX_UNITS = 6
+MAX_PASSAGES = 3
+STEP_CHILDREN = 1
+RELATIVE_FLOOR = 0.80  # keep units scoring at least this share of the best one
+LEXICAL_WEIGHT = 0.15
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOP = frozenset(
+    "a an the and or of to in on for with is are was were be do does did i you we my our "
+    "your how what when where why who which should can could would it this that me us "
+    "if at as by from about any some get got have has had not no".split()
+)
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    hit_rank: int
+    stored: StoredUnit
+    score: float
+
+
+def compose(question: str, query_vector: np.ndarray, hits: list[Hit],
+            units: dict[str, list[StoredUnit]]) -> Answer:
+    scored = _score_units(question, query_vector, hits[:MAX_PASSAGES], units)
+    if not scored:
+        return Answer(question=question, answer=REFUSAL, grounded=False)
+    chosen = _select(scored)
+    return _render(question, chosen, hits)
+
+
+def content_words(text: str) -> set[str]:
+    return {w[:6] for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def _score_units(question, query_vector, hits, units) -> list[ScoredUnit]:
+    asked = content_words(question)
+    scored = []
+    for rank, hit in enumerate(hits):
+        for stored in units.get(hit.chunk.id, []):
+            words = content_words(stored.unit.display)
+            overlap = len(asked & words) / len(asked) if asked else 0.0
+            score = float(stored.vector @ query_vector) + LEXICAL_WEIGHT * overlap - 0.03 * rank
+            scored.append(ScoredUnit(rank, stored, score))
+    return scored
+
+
+def _select(scored: list[ScoredUnit]) -> list[ScoredUnit]:
+    top_rank = [s for s in scored if s.hit_rank == 0]
+    steps = [s for s in top_rank if s.stored.unit.step]
+    best = max(s.score for s in scored)
+    if len(steps) >= 3:
+        chosen = steps + _step_children(top_rank, steps)
+    else:
+        chosen = []
+    floor = best * RELATIVE_FLOOR
+    for candidate in sorted(scored, key=lambda s: -s.score):
+        if len(chosen) >= MAX_UNITS:
+            break
+        if candidate.score >= floor and not any(_same(candidate, c) for c in chosen):
+            chosen.append(candidate)
+    return sorted(chosen, key=lambda s: (s.hit_rank, s.stored.unit.index))
+
+
+def _step_children(top_rank: list[ScoredUnit], steps: list[ScoredUnit]) -> list[ScoredUnit]:
+    """The best-scoring plain unit under each step, when it is relevant enough."""
+    children = []
+    step_indexes = [s.stored.unit.index for s in steps]
+    best = max(s.score for s in top_rank)
+    for i, start in enumerate(step_indexes):
+        end = step_indexes[i + 1] if i + 1 < len(step_indexes) else 10**6
+        under = [s for s in top_rank if start < s.stored.unit.index < end and not s.stored.unit.step]
+        under.sort(key=lambda s: -s.score)
+        children.extend(s for s in under[:STEP_CHILDREN] if s.score >= best * RELATIVE_FLOOR)
+    return children
+
+
+def _same(a: ScoredUnit, b: ScoredUnit) -> bool:
+    if a.stored.chunk_id == b.stored.chunk_id and a.stored.unit.index == b.stored.unit.index:
+        return True
+    wa, wb = content_words(a.stored.unit.display), content_words(b.stored.unit.display)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.7
+
+
+def _render(question: str, chosen: list[ScoredUnit], hits: list[Hit]) -> Answer:
+    lines: list[str] = []
+    citations: list[Citation] = []
+    step_number = 0
+    current_rank = None
+    for item in chosen:
+        hit = hits[item.hit_rank]
+        unit = item.stored.unit
+        if item.hit_rank != current_rank:
+            current_rank = item.hit_rank
+            step_number = 0
+            if lines:
+                lines.append("")
+            lines.append(f"*{hit.chunk.section.split(' > ')[-1]}*")
+        n = len(citations) + 1
+        citations.append(Citation(
+            n=n, source=hit.chunk.source, section=hit.chunk.section, quote=unit.quote,
+            text=hit.chunk.text, score=round(item.score, 3),
+        ))
+        if unit.step:
+            step_number += 1
+            lines.append(f"{step_number}. {_strip_number(unit.display)} [{n}]")
+        elif step_number:
+            lines.append(f"   - {unit.display} [{n}]")
+        else:
+            lines.append(f"- {unit.display} [{n}]")
+    return Answer(question=question, answer="\n".join(lines), grounded=True, citations=tuple(citations))
+
+
+def _strip_number(text: str) -> str:
+    return re.sub(r"^\d{1,3}[.)]\s+", "", text)
+
+
+REFUSAL = (
+    "I can't answer that from the team's playbooks and call notes, so I won't guess. "
+    "I can help with discovery (SPIN, Gap Selling, the Sandler pain funnel, the 30-minute "
+    "call structure), objection handling, next steps, pipeline reviews, forecasting and "
+    "coaching reps; try asking about one of those."
+)
+RECORDS_REFUSAL = (
+    "That asks for a figure from the team's own records (prices, quotas, commission, "
+    "contracts, logins), which the playbooks and call notes don't hold, so I won't guess; "
+    "check the CRM or ask your manager. I can help with how to run discovery, handle "
+    "objections, set next steps, review pipeline and coach reps."
+)
+
