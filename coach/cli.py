@@ -1,24 +1,21 @@
 """The ``coach`` command: a thin layer over ``coach.knowledge_base``.
 
-Each sub-command parses its arguments, calls the library and prints either a human
-view (stdout) or ``--json`` (stdout), with progress and logs on stderr. Errors from the
-``CoachError`` family become one line on stderr and the family's exit code.
+Each command group lives in ``coach/commands/`` and registers its sub-commands here.
+Commands print a human view or ``--json`` on stdout, progress and logs on stderr.
+Errors from the ``CoachError`` family become one line on stderr and their exit code.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
-from typing import Any
 
 from coach import __version__
-from coach.config import Settings
-from coach.errors import CoachError, InputError
-from coach.progress import ProgressBar
+from coach.commands import app, evaluation, knowledge, memory
+from coach.commands.common import EXIT_USAGE
+from coach.errors import CoachError
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+COMMAND_GROUPS = (knowledge, memory, evaluation, app)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,22 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR", help="where the store lives (default: $COACH_DATA_DIR or .coach/)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    ingest = commands.add_parser("ingest", help="ingest playbooks and call notes (default: knowledge/)",
-                                 description="Ingest files and folders; unchanged files embed nothing.")
-    ingest.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: knowledge/)")
-    ingest.add_argument("--reindex", action="store_true", help="drop the index and re-embed everything (after changing COACH_EMBED_MODEL)")
-    ingest.add_argument("--json", action="store_true", help="print the ingest report as JSON")
-    ingest.set_defaults(run=cmd_ingest)
-
-    ask = commands.add_parser("ask", help="ask a question; get a grounded, cited answer",
-                              description="Answer a question from the knowledge base, citing playbook sections.")
-    ask.add_argument("question", nargs="?", help="the question (or use --batch)")
-    ask.add_argument("--k", type=int, default=5, help="passages to retrieve (default: 5)")
-    ask.add_argument("--rep", help="only use call notes of this rep (playbooks are always used)")
-    ask.add_argument("--batch", metavar="FILE.jsonl", help='answer one {"id", "q"} object per line')
-    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    ask.set_defaults(run=cmd_ask)
+    for group in COMMAND_GROUPS:
+        group.register(commands)
     return parser
 
 
@@ -66,99 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coach: interrupted; the store is consistent, re-run the command to finish", file=sys.stderr)
         return 130
-
-
-def open_kb(args: argparse.Namespace):
-    from coach.knowledge_base import KnowledgeBase
-
-    return KnowledgeBase(Settings.from_env(args.data_dir))
-
-
-def print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False))
-
-
-# -- ingest ------------------------------------------------------------------------------
-def cmd_ingest(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in (args.paths or ["knowledge"])]
-    kb = open_kb(args)
-    with ProgressBar("ingest") as bar:
-        report = kb.ingest(paths, progress=bar.update, reindex=args.reindex)
-    if args.json:
-        print_json(report.to_dict())
-    else:
-        print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-              f"deleted {report.deleted}; {report.chunks} chunks in the store")
-        if report.observations or report.models_refreshed:
-            refreshed = ", ".join(report.models_refreshed) or "none"
-            print(f"{report.observations} observations; mental models refreshed: {refreshed}")
-    for skipped in report.skipped:
-        print(f"skipped {skipped.path}: {skipped.error}", file=sys.stderr)
-    if report.skipped:
-        print(f"coach: {len(report.skipped)} item(s) skipped; fix them and run coach ingest again",
-              file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_OK
-
-
-# -- ask ---------------------------------------------------------------------------------
-def cmd_ask(args: argparse.Namespace) -> int:
-    if args.k < 1 or args.k > 50:
-        raise InputError("--k must be between 1 and 50")
-    if bool(args.batch) == bool(args.question):
-        raise InputError('give either a QUESTION or --batch FILE.jsonl, e.g. coach ask "How do I handle a timing objection?"')
-    kb = open_kb(args)
-    if args.batch:
-        return _ask_batch(kb, Path(args.batch), args)
-    answer = kb.ask(args.question, k=args.k, rep=args.rep)
-    if args.json:
-        print_json(answer.to_dict())
-    else:
-        print(render_answer(answer))
-    return EXIT_OK
-
-
-def _ask_batch(kb, path: Path, args: argparse.Namespace) -> int:
-    questions = read_batch(path)
-    for qid, question in questions:
-        answer = kb.ask(question, k=args.k, rep=args.rep)
-        if args.json:
-            print_json({"id": qid, **answer.to_dict()})
-        else:
-            print(f"## {qid}: {question}\n\n{render_answer(answer)}\n")
-    return EXIT_OK
-
-
-def read_batch(path: Path) -> list[tuple[Any, str]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read {path} ({exc.strerror}); check the path") from None
-    questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            question = item.get("q") or item.get("question")
-        except (json.JSONDecodeError, AttributeError):
-            item, question = None, None
-        if not isinstance(question, str) or not question.strip():
-            raise InputError(f'{path}:{number}: expected a JSON object like {{"id": 1, "q": "..."}}; fix that line')
-        questions.append((item.get("id", number), question))
-    return questions
-
-
-def render_answer(answer) -> str:
-    lines = [answer.answer]
-    if answer.citations:
-        lines.append("\nSources:")
-        for c in answer.citations:
-            lines.append(f"  [{c.n}] {c.source} — {c.section}\n      \"{c.quote}\"")
-    if answer.observations:
-        lines.append("\nOn this floor:")
-        lines.extend(f"  - {o.statement}" for o in answer.observations)
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

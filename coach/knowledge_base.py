@@ -106,3 +106,12 @@ class KnowledgeBase:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# The coaching-memory API (implemented in memory/, wired in by the memory issue):
+#   kb.observations(rep=None, theme=None, polarity=None, include_one_offs=False) -> list[Observation]
+#   kb.interventions(rep=None) -> list[Intervention]
+#   kb.mental_models() -> list[MentalModel]
+#   kb.mental_model(model_id) -> MentalModel
+#   kb.model_history(model_id) -> list[ModelVersion]
+#   kb.themes() -> list[Theme]   (memory.taxonomy.Theme: id, label, description, ...)

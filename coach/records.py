@@ -130,3 +130,107 @@ class Hit:
     similarity: float  # cosine similarity of query and chunk (0 when only BM25 found it)
     dense_rank: int | None = None
     keyword_rank: int | None = None
+
+
+# -- coaching memory ----------------------------------------------------------------------
+FactKind = Literal["discovery", "feedback", "quality"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str
+    date: str
+    quote: str  # verbatim from the source
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing retained from one call note, with its verbatim quote."""
+
+    id: str
+    source: str
+    rep: str
+    date: str
+    kind: FactKind
+    theme: str | None
+    polarity: Polarity | None
+    quote: str
+    account: str | None = None
+    question: str | None = None  # discovery findings: the question the rep asked
+    coaching: bool = False  # the note is a coaching session
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A stable pattern (recurring across calls) or, with promoted=False, a one-off fact."""
+
+    id: str
+    rep: str | None  # None for a team-level observation
+    theme: str
+    polarity: Polarity
+    statement: str
+    calls: int
+    first_seen: str
+    last_seen: str
+    evidence: tuple[Evidence, ...]
+    reps: tuple[str, ...] = ()
+    promoted: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = [asdict(e) for e in self.evidence]
+        data["reps"] = list(self.reps)
+        return data
+
+
+@dataclass(frozen=True)
+class CallCount:
+    calls: int
+    gap_calls: int
+
+
+@dataclass(frozen=True)
+class Intervention:
+    rep: str
+    date: str
+    theme: str
+    action: str  # verbatim coaching instruction
+    before: CallCount
+    after: CallCount
+    helped: bool | None  # None: fewer than 2 later calls to judge
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelCitation:
+    n: int
+    source: str
+    section: str | None  # playbook section path, or None for call evidence
+    quote: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class MentalModel:
+    id: str
+    name: str
+    source_query: str
+    content: str  # markdown with [n] markers
+    citations: tuple[ModelCitation, ...]
+    version: int
+    refreshed_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["citations"] = [asdict(c) for c in self.citations]
+        return data
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    version: int
+    refreshed_at: str
+    changes: tuple[str, ...]  # human-readable: "+ added line", "- removed line"

@@ -22,6 +22,11 @@ MAX_PASSAGES = 3
 STEP_CHILDREN = 1
 RELATIVE_FLOOR = 0.80  # keep units scoring at least this share of the best one
 LEXICAL_WEIGHT = 0.15
+_PROCEDURAL = re.compile(
+    r"\b(how (?:do|should|can|would|to)|steps?|process|framework|walk me through|levels?|"
+    r"stages?|phases?|parts of|types of|list|what (?:should|do) (?:i|we) (?:do|say|ask))\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
     "a an the and or of to in on for with is are was were be do does did i you we my our "
@@ -42,7 +47,7 @@ def compose(question: str, query_vector: np.ndarray, hits: list[Hit],
     scored = _score_units(question, query_vector, hits[:MAX_PASSAGES], units)
     if not scored:
         return Answer(question=question, answer=REFUSAL, grounded=False)
-    chosen = _select(scored)
+    chosen = _select(scored, procedural=bool(_PROCEDURAL.search(question)))
     return _render(question, chosen, hits)
 
 
@@ -62,11 +67,12 @@ def _score_units(question, query_vector, hits, units) -> list[ScoredUnit]:
     return scored
 
 
-def _select(scored: list[ScoredUnit]) -> list[ScoredUnit]:
+def _select(scored: list[ScoredUnit], procedural: bool) -> list[ScoredUnit]:
+    """Best units; for a how-to question whose top passage is a sequence of steps, all steps."""
     top_rank = [s for s in scored if s.hit_rank == 0]
     steps = [s for s in top_rank if s.stored.unit.step]
     best = max(s.score for s in scored)
-    if len(steps) >= 3:
+    if procedural and len(steps) >= 3:
         chosen = steps + _step_children(top_rank, steps)
     else:
         chosen = []
@@ -104,6 +110,10 @@ def _render(question: str, chosen: list[ScoredUnit], hits: list[Hit]) -> Answer:
     citations: list[Citation] = []
     step_number = 0
     current_rank = None
+    numbered = {
+        rank for rank in {c.hit_rank for c in chosen}
+        if sum(1 for c in chosen if c.hit_rank == rank and c.stored.unit.step) >= 2
+    }
     for item in chosen:
         hit = hits[item.hit_rank]
         unit = item.stored.unit
@@ -118,7 +128,7 @@ def _render(question: str, chosen: list[ScoredUnit], hits: list[Hit]) -> Answer:
             n=n, source=hit.chunk.source, section=hit.chunk.section, quote=unit.quote,
             text=hit.chunk.text, score=round(item.score, 3),
         ))
-        if unit.step:
+        if unit.step and item.hit_rank in numbered:
             step_number += 1
             lines.append(f"{step_number}. {_strip_number(unit.display)} [{n}]")
         elif step_number:

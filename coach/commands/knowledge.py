@@ -1,0 +1,118 @@
+"""`coach ingest` and `coach ask`: put knowledge in, get cited answers out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from coach.commands.common import EXIT_ERROR, EXIT_OK, open_kb, print_json
+from coach.errors import InputError
+from coach.progress import ProgressBar
+
+
+def register(commands) -> None:
+    ingest = commands.add_parser("ingest", help="ingest playbooks and call notes (default: knowledge/)",
+                                 description="Ingest files and folders; unchanged files embed nothing, "
+                                 "changed files are replaced, files gone from an ingested folder are removed.")
+    ingest.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: knowledge/)")
+    ingest.add_argument("--reindex", action="store_true",
+                        help="drop the index and re-embed everything (after changing COACH_EMBED_MODEL)")
+    ingest.add_argument("--gate", action="store_true",
+                        help="stage the update, run the evals, and promote it only if no gated metric regresses (exit 3 if refused)")
+    ingest.add_argument("--json", action="store_true", help="print the ingest report as JSON")
+    ingest.set_defaults(run=cmd_ingest)
+
+    ask = commands.add_parser("ask", help="ask a question; get a grounded, cited answer",
+                              description="Answer a question from the knowledge base, citing playbook sections.")
+    ask.add_argument("question", nargs="?", help="the question (or use --batch)")
+    ask.add_argument("--k", type=int, default=5, help="passages to retrieve (default: 5)")
+    ask.add_argument("--rep", help="only use call notes and observations of this rep (playbooks are always used)")
+    ask.add_argument("--batch", metavar="FILE.jsonl", help='answer one {"id", "q"} object per line')
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.set_defaults(run=cmd_ask)
+
+
+# -- ingest ------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in (args.paths or ["knowledge"])]
+    kb = open_kb(args)
+    with ProgressBar("ingest") as bar:
+        report = kb.ingest(paths, progress=bar.update, reindex=args.reindex)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+              f"deleted {report.deleted}; {report.chunks} chunks in the store")
+        if report.observations or report.models_refreshed:
+            refreshed = ", ".join(report.models_refreshed) or "none"
+            print(f"{report.observations} observations; mental models refreshed: {refreshed}")
+    for skipped in report.skipped:
+        print(f"skipped {skipped.path}: {skipped.error}", file=sys.stderr)
+    if report.skipped:
+        print(f"coach: {len(report.skipped)} item(s) skipped; fix them and run coach ingest again",
+              file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+# -- ask ---------------------------------------------------------------------------------
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.k < 1 or args.k > 50:
+        raise InputError("--k must be between 1 and 50")
+    if bool(args.batch) == bool(args.question):
+        raise InputError('give either a QUESTION or --batch FILE.jsonl, e.g. coach ask "How do I handle a timing objection?"')
+    kb = open_kb(args)
+    if args.batch:
+        return _ask_batch(kb, Path(args.batch), args)
+    answer = kb.ask(args.question, k=args.k, rep=args.rep)
+    if args.json:
+        print_json(answer.to_dict())
+    else:
+        print(render_answer(answer))
+    return EXIT_OK
+
+
+def _ask_batch(kb, path: Path, args: argparse.Namespace) -> int:
+    questions = read_batch(path)
+    for qid, question in questions:
+        answer = kb.ask(question, k=args.k, rep=args.rep)
+        if args.json:
+            print_json({"id": qid, **answer.to_dict()})
+        else:
+            print(f"## {qid}: {question}\n\n{render_answer(answer)}\n")
+    return EXIT_OK
+
+
+def read_batch(path: Path) -> list[tuple[Any, str]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read {path} ({exc.strerror}); check the path") from None
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            question = item.get("q") or item.get("question")
+        except (json.JSONDecodeError, AttributeError):
+            item, question = None, None
+        if not isinstance(question, str) or not question.strip():
+            raise InputError(f'{path}:{number}: expected a JSON object like {{"id": 1, "q": "..."}}; fix that line')
+        questions.append((item.get("id", number), question))
+    return questions
+
+
+def render_answer(answer) -> str:
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("\nSources:")
+        for c in answer.citations:
+            lines.append(f"  [{c.n}] {c.source} — {c.section}\n      \"{c.quote}\"")
+    if answer.observations:
+        lines.append("\nOn this floor:")
+        lines.extend(f"  - {o.statement}" for o in answer.observations)
+    return "\n".join(lines)
