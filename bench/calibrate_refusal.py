@@ -12,7 +12,7 @@ from pathlib import Path
 
 from coach.config import Settings
 from coach.knowledge_base import KnowledgeBase
-from rag.grounding import asks_for_records, support_score
+from rag.grounding import asks_for_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,10 +23,7 @@ def main() -> None:
     rows = []
     for line in (ROOT / "evals/golden" / (sys.argv[2] if len(sys.argv) > 2 else "dev.jsonl")).read_text().splitlines():
         item = json.loads(line)
-        vector = kb.embedder.encode_one(item["q"])
-        hits = kb.answerer.retriever.retrieve(item["q"], vector, k=5)
-        units = kb.docstore.units([h.chunk.id for h in hits])
-        best = 9.0 if asks_for_records(item["q"]) else support_score(vector, hits, units)
+        best = 9.0 if asks_for_records(item["q"]) else kb.answerer.search(item["q"]).support
         rows.append((best, item["kind"] == "out-of-scope", item["q"]))
     rows.sort()
     for best, out, q in rows:

@@ -18,6 +18,7 @@ from ingest.blocks import Block, list_items, parse_blocks, strip_emphasis
 from ingest.frontmatter import split_front_matter
 
 MAX_CHARS = 1100
+MIN_INTRO_CHARS = 160  # a shorter lead-in joins its first subsection instead of standing alone
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“*(])")
 
 
@@ -64,7 +65,22 @@ def _sections(blocks: list[Block], root: str) -> list[tuple[str, list[Block]]]:
             path = [(lvl, name) for lvl, name in path if lvl < block.level]
             path.append((block.level, strip_emphasis(block.text)))
         sections.append((" > ".join([root, *(name for _, name in path)]), []))
-    return [(name, blocks) for name, blocks in sections if blocks]
+    return _fold_short_intros([(name, blocks) for name, blocks in sections if blocks])
+
+
+def _fold_short_intros(sections: list[tuple[str, list[Block]]]) -> list[tuple[str, list[Block]]]:
+    folded: list[tuple[str, list[Block]]] = []
+    carry: list[Block] = []
+    for i, (name, blocks) in enumerate(sections):
+        blocks = carry + blocks
+        carry = []
+        following = sections[i + 1][0] if i + 1 < len(sections) else ""
+        short = sum(len(b.text) for b in blocks) < MIN_INTRO_CHARS
+        if short and following.startswith(name + " > "):
+            carry = blocks
+        else:
+            folded.append((name, blocks))
+    return folded
 
 
 def _pack(blocks: list[Block]) -> list[str]:

@@ -1,0 +1,239 @@
+"""Text from playbooks and call notes, made safe and readable for the browser.
+
+Everything that came from a file is escaped before it goes into an HTML or markdown
+component: a ``<script>`` or an image link inside a call note shows as text. Functions
+here are pure (strings in, strings out), so the handlers stay small and testable.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from coach.records import MentalModel, ModelVersion, Observation
+
+_CONTEXT_CHARS = 220  # passage text shown on each side of a highlighted quote
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+# -- escaping ---------------------------------------------------------------------------
+def text(value: Any) -> str:
+    """Escape a value for HTML (quotes too, so it is safe inside attributes)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def safe_markdown(value: str) -> str:
+    """Markdown kept (emphasis, lists), raw HTML, links and images turned into plain text.
+
+    ``[n]`` citation markers stay; every other ``[`` is escaped so no link or image can
+    form, and reference definitions (``[1]: url``) cannot hijack the markers.
+    """
+    escaped = html.escape(value or "", quote=False)
+    escaped = re.sub(r"(?m)^(\s*)\[(\d+)\]:", r"\1\\[\2]:", escaped)
+    return re.sub(r"\[(?!\d+\])", r"\\[", escaped)
+
+
+def fenced(lines: Iterable[str], language: str = "") -> str:
+    """A code block whose fence no line can close early."""
+    body = "\n".join(lines)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{body}\n{fence}"
+
+
+# -- answers ----------------------------------------------------------------------------
+def answer_markdown(answer: dict[str, Any]) -> str:
+    """The chat message for one answer (a ``coach ask --json`` object)."""
+    body = safe_markdown(answer["answer"])
+    if not answer.get("grounded"):
+        body = f"{body}\n\n*Tip: pick one of the example questions, or name the part of the call you mean.*"
+    observations = answer.get("observations") or []
+    if observations:
+        items = "\n".join(f"- {safe_markdown(o['statement'])}" for o in observations)
+        body += f"\n\n**On this floor** (from coaching observations)\n{items}"
+    return body
+
+
+def sources_html(answer: dict[str, Any] | None) -> str:
+    """The sources panel: one card per cited passage, every quote marked within it."""
+    if answer is None:
+        return _panel_note("Sources appear here", "Each answer lists the playbook sections and call notes it "
+                           "quotes, with the quoted sentence highlighted.")
+    if answer.get("error"):
+        return _panel_note("No sources", "The question could not be answered; see the message in the chat.")
+    citations = answer.get("citations") or []
+    if not citations:
+        return _panel_note("No sources for this one",
+                           "Nothing in the playbooks or call notes supports an answer, so coach did not "
+                           "guess. Try rephrasing, or ask about discovery, objections, next steps, "
+                           "pipeline reviews or coaching.")
+    cards = [_source_card(group) for group in _group_by_passage(citations)]
+    count = f"{len(citations)} citation{'s' if len(citations) != 1 else ''}"
+    return f'<div class="coach-sources"><div class="coach-sources-title">Sources · {count}</div>{"".join(cards)}</div>'
+
+
+def _group_by_passage(citations: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for citation in citations:
+        key = (citation["source"], citation["section"], citation.get("text") or citation["quote"])
+        groups.setdefault(key, []).append(citation)
+    return list(groups.values())
+
+
+def _source_card(group: list[dict[str, Any]]) -> str:
+    first = group[0]
+    refs = " ".join(f'<span class="coach-ref">[{int(c["n"])}]</span>' for c in group)
+    kind = "Call note" if first["section"].startswith("Call note") else "Playbook"
+    section = " › ".join(text(part.strip()) for part in first["section"].split(">"))
+    passage = highlight(first.get("text") or first["quote"], [(int(c["n"]), c["quote"]) for c in group])
+    return (
+        '<div class="coach-source">'
+        f'<div class="coach-source-head">{refs}<span class="coach-kind">{kind}</span></div>'
+        f'<div class="coach-section">{section}</div>'
+        f'<div class="coach-path">{text(first["source"])}</div>'
+        f'<div class="coach-passage">{passage}</div>'
+        "</div>"
+    )
+
+
+def _panel_note(title: str, body: str) -> str:
+    return (f'<div class="coach-sources coach-empty"><div class="coach-sources-title">{text(title)}</div>'
+            f"<p>{text(body)}</p></div>")
+
+
+# -- highlighting -----------------------------------------------------------------------
+def highlight(passage: str, quotes: Sequence[tuple[int, str]]) -> str:
+    """The passage as escaped HTML with each quote wrapped in ``<mark>``.
+
+    Quotes are verbatim modulo whitespace and markdown emphasis, so matching ignores
+    both. Long passages show the text around the quotes, with the whole passage folded
+    below. A quote that cannot be placed is shown above the passage.
+    """
+    shown = passage.replace("**", "").replace("__", "")
+    spans, unplaced = _spans(shown, quotes)
+    if not spans:
+        lead = "".join(f'<div class="coach-quote"><mark>{text(q)}</mark> '
+                       f'<span class="coach-ref">[{n}]</span></div>' for n, q in unplaced)
+        return lead + f'<div class="coach-text">{text(shown)}</div>'
+    windows = _windows(spans, len(shown))
+    excerpt = " <span class=\"coach-gap\">…</span> ".join(_marked(shown, spans, start, end) for start, end in windows)
+    if windows == [(0, len(shown))]:
+        return f'<div class="coach-text">{excerpt}</div>'
+    whole = _marked(shown, spans, 0, len(shown))
+    return (f'<div class="coach-text">{excerpt}</div>'
+            f'<details><summary>Whole passage</summary><div class="coach-text">{whole}</div></details>')
+
+
+def find_quote(passage: str, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` sits in ``passage``, ignoring whitespace and emphasis differences."""
+    start = passage.find(quote)
+    if start >= 0:
+        return start, start + len(quote)
+    tokens = re.sub(r"[*_]+", " ", quote).split()
+    if not tokens:
+        return None
+    pattern = r"[\s*_]+".join(re.escape(token) for token in tokens)
+    match = re.search(pattern, passage) or re.search(pattern, passage, re.IGNORECASE)
+    return (match.start(), match.end()) if match else None
+
+
+def _spans(passage: str, quotes: Sequence[tuple[int, str]]):
+    found: list[tuple[int, int, list[int]]] = []
+    unplaced: list[tuple[int, str]] = []
+    for n, quote in quotes:
+        where = find_quote(passage, quote)
+        if where is None:
+            unplaced.append((n, quote))
+        else:
+            found.append((where[0], where[1], [n]))
+    merged: list[tuple[int, int, list[int]]] = []
+    for start, end, numbers in sorted(found):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2] + numbers)
+        else:
+            merged.append((start, end, numbers))
+    return merged, unplaced
+
+
+def _windows(spans, length: int) -> list[tuple[int, int]]:
+    windows: list[tuple[int, int]] = []
+    for start, end, _ in spans:
+        lo, hi = max(0, start - _CONTEXT_CHARS), min(length, end + _CONTEXT_CHARS)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+def _marked(passage: str, spans, lo: int, hi: int) -> str:
+    out, cursor = [], lo
+    for start, end, numbers in spans:
+        if end <= lo or start >= hi:
+            continue
+        out.append(text(passage[cursor:start]))
+        refs = ",".join(str(n) for n in numbers)
+        out.append(f'<mark>{text(passage[start:end])}</mark><sup class="coach-ref">[{refs}]</sup>')
+        cursor = end
+    out.append(text(passage[cursor:hi]))
+    prefix = "…" if lo > 0 else ""
+    suffix = "…" if hi < len(passage) else ""
+    return prefix + "".join(out) + suffix
+
+
+# -- coaching memory --------------------------------------------------------------------
+def evidence_html(observation: Observation, theme_label: str) -> str:
+    """One observation with its verbatim evidence quotes and the notes they come from."""
+    who = observation.rep or "Team: " + ", ".join(observation.reps)
+    kind = "one-off" if not observation.promoted else f"{observation.calls} calls"
+    items = "".join(
+        '<li class="coach-evidence">'
+        f'<div class="coach-meta">{text(e.date)} · <span class="coach-path">{text(e.source)}</span></div>'
+        f"<blockquote>{text(e.quote)}</blockquote></li>"
+        for e in observation.evidence
+    )
+    return (
+        f'<div class="coach-observation"><div class="coach-badge coach-{text(observation.polarity)}">'
+        f'{text(observation.polarity)}</div><h4>{text(observation.statement)}</h4>'
+        f'<div class="coach-meta">{text(who)} · {text(theme_label)} · {text(kind)} · '
+        f"{text(observation.first_seen)} → {text(observation.last_seen)}</div>"
+        f'<ul class="coach-evidence-list">{items}</ul></div>'
+    )
+
+
+def model_markdown(model: MentalModel) -> str:
+    """A mental model as a markdown document with its numbered sources."""
+    lines = [
+        f"## {safe_markdown(model.name)}",
+        f"*Version {model.version} · refreshed {safe_markdown(model.refreshed_at)} · "
+        f"built from the question: “{safe_markdown(model.source_query)}”*",
+        "",
+        safe_markdown(model.content),
+        "",
+        "### Sources",
+    ]
+    for c in model.citations:
+        where = c.section or c.date or ""
+        lines.append(f"{c.n}. `{_code(c.source)}`{' — ' + safe_markdown(where) if where else ''}  ")
+        lines.append(f"   > {safe_markdown(' '.join(c.quote.split()))}")
+    if not model.citations:
+        lines.append("*No sources yet.*")
+    return "\n".join(lines)
+
+
+def history_markdown(versions: Sequence[ModelVersion]) -> str:
+    if not versions:
+        return "*No earlier versions yet: the model is refreshed when new notes are ingested.*"
+    parts = ["### Version history"]
+    for version in sorted(versions, key=lambda v: v.version, reverse=True):
+        parts.append(f"**Version {version.version}** · {safe_markdown(version.refreshed_at)}")
+        parts.append(fenced(version.changes, "diff") if version.changes else "*No changes recorded.*")
+    return "\n\n".join(parts)
+
+
+def _code(value: str) -> str:
+    """A value inside an inline code span (backticks cannot close it)."""
+    return value.replace("`", "ʼ")
