@@ -7,14 +7,21 @@ once and passed down; nothing else creates them.
 from __future__ import annotations
 
 import fcntl
+import re
 import shutil
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
+from dataclasses import replace
+
+import numpy as np
+
 from coach.config import Settings
-from coach.errors import StoreError
-from coach.records import Answer, IngestReport
+from coach.errors import InputError, StoreError
+from coach.records import (
+    Answer, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
+)
 from ingest.files import discover
 from rag.answerer import Answerer
 from rag.docstore import Docstore
@@ -23,6 +30,10 @@ from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.retriever import HybridRetriever
 from rag.vectors import ChromaVectors
+
+ANSWER_OBSERVATIONS = 3
+QUESTION_THEME_SIMILARITY = 0.40  # a question is about a theme at this prototype similarity
+QUESTION_THEME_MARGIN = 0.05  # ... and when it is this close to the question's best theme
 
 
 class KnowledgeBase:
@@ -48,6 +59,18 @@ class KnowledgeBase:
         return KeywordIndex(self.data_dir / "bm25")
 
     @cached_property
+    def memory(self):
+        from memory.bank import MemoryBank
+
+        return MemoryBank(self.data_dir / "memory", self.docstore, self.embedder)
+
+    @cached_property
+    def models(self):
+        from memory.mental_models import MentalModels
+
+        return MentalModels(self.data_dir / "memory" / "models", self.answerer, self.memory.themes())
+
+    @cached_property
     def answerer(self) -> Answerer:
         from rag.generator import build_generator
 
@@ -62,11 +85,96 @@ class KnowledgeBase:
                 self._drop_index()
             files, folders, problems = discover(paths)
             indexer = Indexer(self.docstore, self.vectors, self.keyword, self.embedder)
-            return indexer.sync(files, folders, problems, progress)
+            report = indexer.sync(files, folders, problems, progress)
+            self.memory.capture_config(paths)
+            return self._refresh_memory(report, progress)
+
+    def _refresh_memory(self, report: IngestReport, progress) -> IngestReport:
+        """Retain, consolidate and refresh the mental models (each only if inputs changed)."""
+        if not self.memory.configured:
+            return report
+        if progress:
+            progress(1, 1, "coaching memory")
+        observations, interventions = self.memory.refresh()
+        playbooks = {s: d.hash for s, d in self.docstore.documents().items() if d.kind == "playbook"}
+        refreshed = self.models.refresh(self.memory.bank().models, observations, interventions, playbooks) \
+            if self.docstore.counts()["chunks"] else []
+        promoted = sum(1 for o in observations if o.promoted)
+        return replace(report, observations=promoted, models_refreshed=tuple(refreshed))
 
     def ask(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None) -> Answer:
         self.require_content()
-        return self.answerer.ask(question, k=k, rep=rep, kind=kind)
+        answer = self.answerer.ask(question, k=k, rep=rep, kind=kind)
+        if not answer.grounded or not self.memory.configured:
+            return answer
+        return replace(answer, observations=tuple(self._observations_for(answer.question, rep)))
+
+    # -- coaching memory ------------------------------------------------------------------
+    def observations(self, rep: str | None = None, theme: str | None = None,
+                     polarity: str | None = None, include_one_offs: bool = False) -> list[Observation]:
+        self.require_content()
+        found = self.memory.observations()
+        if rep:
+            self._check_rep(rep, found)
+        return [
+            o for o in found
+            if (include_one_offs or o.promoted)
+            and (not rep or _same_name(o.rep, rep) or any(_same_name(r, rep) for r in o.reps))
+            and (not theme or o.theme == theme)
+            and (not polarity or o.polarity == polarity)
+        ]
+
+    def interventions(self, rep: str | None = None) -> list[Intervention]:
+        self.require_content()
+        return [i for i in self.memory.interventions() if not rep or _same_name(i.rep, rep)]
+
+    def themes(self):
+        return self.memory.themes()
+
+    def mental_models(self) -> list[MentalModel]:
+        self.require_content()
+        return [m for m in (self.models.latest(spec) for spec in self.memory.bank().models) if m]
+
+    def mental_model(self, model_id: str) -> MentalModel:
+        spec = self._model_spec(model_id)
+        model = self.models.latest(spec)
+        if model is None:
+            raise StoreError(f"Mental model {model_id!r} has not been built yet. Run: coach ingest knowledge/")
+        return model
+
+    def model_history(self, model_id: str) -> list[ModelVersion]:
+        self._model_spec(model_id)
+        return self.models.versions(model_id)
+
+    def _model_spec(self, model_id: str):
+        self.require_content()
+        specs = {m.id: m for m in self.memory.bank().models}
+        if model_id not in specs:
+            raise InputError(f"No mental model {model_id!r}; choose one of: {', '.join(specs)}")
+        return specs[model_id]
+
+    def _check_rep(self, rep: str, observations: list[Observation]) -> None:
+        known = {n.rep for n in self.docstore.notes()}
+        if not any(_same_name(name, rep) for name in known):
+            raise InputError(f"No rep named {rep!r} in the call notes; known reps: {', '.join(sorted(known))}")
+
+    def _observations_for(self, question: str, rep: str | None) -> list[ObservationRef]:
+        """Promoted observations on the themes the question is about (strengths first)."""
+        themes = self.memory.themes()
+        classifier = self.memory.classifier(themes)
+        vector = self.embedder.encode_one(question)
+        per_theme = np.full(len(themes), -1.0)
+        np.maximum.at(per_theme, classifier.owners, classifier.prototypes @ vector)
+        floor = max(QUESTION_THEME_SIMILARITY, float(per_theme.max()) - QUESTION_THEME_MARGIN)
+        relevant = {themes[i].id for i in np.flatnonzero(per_theme >= floor)}
+        asks_about_questions = bool(re.search(r"\bquestions?\b", question, re.IGNORECASE))
+        candidates = [
+            o for o in self.memory.observations()
+            if o.promoted and (o.theme in relevant or (asks_about_questions and o.statement.startswith("Asking ")))
+            and (not rep or _same_name(o.rep, rep) or any(_same_name(r, rep) for r in o.reps))
+        ]
+        candidates.sort(key=lambda o: (not o.statement.startswith("Asking "), o.polarity != "strength", -o.calls))
+        return [ObservationRef(o.id, o.statement) for o in candidates[:ANSWER_OBSERVATIONS]]
 
     def require_content(self) -> None:
         if not (self.data_dir / "docstore.sqlite3").exists() or self.docstore.counts()["chunks"] == 0:
@@ -108,10 +216,9 @@ class KnowledgeBase:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# The coaching-memory API (implemented in memory/, wired in by the memory issue):
-#   kb.observations(rep=None, theme=None, polarity=None, include_one_offs=False) -> list[Observation]
-#   kb.interventions(rep=None) -> list[Intervention]
-#   kb.mental_models() -> list[MentalModel]
-#   kb.mental_model(model_id) -> MentalModel
-#   kb.model_history(model_id) -> list[ModelVersion]
-#   kb.themes() -> list[Theme]   (memory.taxonomy.Theme: id, label, description, ...)
+def _same_name(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    a, b = a.strip().lower(), b.strip().lower()
+    return a == b or a.split()[0] == b
+

@@ -95,3 +95,8 @@ def _names_rep(name: str, rep: str) -> bool:
 def _continued(turn: Turn, line: str) -> Turn:
     text = f"{turn.text} {line}" if turn.text else line
     return Turn(seconds=turn.seconds, speaker=turn.speaker, role=turn.role, text=text)
+
+
+def is_transcript_line(line: str) -> bool:
+    """True for a timestamped transcript line such as ``[04:12] Dana (rep): ...``."""
+    return bool(_LINE.match(line.strip()))

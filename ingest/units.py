@@ -14,8 +14,9 @@ from typing import Literal
 
 from ingest.blocks import LIST_ITEM, list_items, parse_blocks
 from ingest.markdown import SENTENCE_END
+from ingest.transcript import is_transcript_line
 
-UnitKind = Literal["sentence", "item", "row", "line"]
+UnitKind = Literal["sentence", "item", "row", "line", "turn"]
 
 _BOLD_LEAD = re.compile(r"^\*\*[^*]{2,60}\*\*")
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+")
@@ -52,6 +53,9 @@ def split_units(text: str) -> list[Unit]:
 
 
 def _paragraph_units(text: str):
+    if any(is_transcript_line(line) for line in text.splitlines()):
+        yield from _turn_units(text)
+        return
     joined = " ".join(line.strip() for line in text.splitlines())
     for line in text.splitlines() if _BOLD_LEAD.match(text) else [text]:
         line = line.strip()
@@ -62,6 +66,18 @@ def _paragraph_units(text: str):
             sentence = sentence.strip()
             if sentence:
                 yield "sentence", sentence, sentence, False, 0
+
+
+def _turn_units(text: str):
+    """One unit per transcript turn; a continuation line stays with its turn."""
+    turns: list[str] = []
+    for line in text.splitlines():
+        if is_transcript_line(line) or not turns:
+            turns.append(line.strip())
+        else:
+            turns[-1] += " " + line.strip()
+    for turn in turns:
+        yield "turn", turn, turn, False, 0
 
 
 def _list_units(text: str):

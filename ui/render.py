@@ -47,8 +47,8 @@ def fenced(lines: Iterable[str], language: str = "") -> str:
 def answer_markdown(answer: dict[str, Any]) -> str:
     """The chat message for one answer (a ``coach ask --json`` object)."""
     body = safe_markdown(answer["answer"])
-    if not answer.get("grounded"):
-        body = f"{body}\n\n*Tip: pick one of the example questions, or name the part of the call you mean.*"
+    if answer.get("error"):
+        return f"**Couldn't answer that:** {body}"
     observations = answer.get("observations") or []
     if observations:
         items = "\n".join(f"- {safe_markdown(o['statement'])}" for o in observations)
@@ -111,14 +111,14 @@ def highlight(passage: str, quotes: Sequence[tuple[int, str]]) -> str:
     both. Long passages show the text around the quotes, with the whole passage folded
     below. A quote that cannot be placed is shown above the passage.
     """
-    shown = passage.replace("**", "").replace("__", "")
+    shown = re.sub(r"\n[ \t]*\n+", "\n", passage.replace("**", "").replace("__", "")).strip()
     spans, unplaced = _spans(shown, quotes)
     if not spans:
         lead = "".join(f'<div class="coach-quote"><mark>{text(q)}</mark> '
                        f'<span class="coach-ref">[{n}]</span></div>' for n, q in unplaced)
         return lead + f'<div class="coach-text">{text(shown)}</div>'
     windows = _windows(spans, len(shown))
-    excerpt = " <span class=\"coach-gap\">…</span> ".join(_marked(shown, spans, start, end) for start, end in windows)
+    excerpt = " <span class=\"coach-ellipsis\">…</span> ".join(_marked(shown, spans, start, end) for start, end in windows)
     if windows == [(0, len(shown))]:
         return f'<div class="coach-text">{excerpt}</div>'
     whole = _marked(shown, spans, 0, len(shown))
@@ -204,11 +204,18 @@ def evidence_html(observation: Observation, theme_label: str) -> str:
     )
 
 
+def legend_html(colors: dict[str, str]) -> str:
+    """Colour swatches naming the themes of the chart."""
+    items = "".join(f'<span class="coach-legend-item"><span class="coach-swatch" style="background:{text(colour)}">'
+                    f"</span>{text(label)}</span>" for label, colour in colors.items())
+    return f'<div class="coach-legend">{items}</div>' if items else ""
+
+
 def model_markdown(model: MentalModel) -> str:
     """A mental model as a markdown document with its numbered sources."""
     lines = [
         f"## {safe_markdown(model.name)}",
-        f"*Version {model.version} · refreshed {safe_markdown(model.refreshed_at)} · "
+        f"*Version {model.version} · refreshed {safe_markdown(when(model.refreshed_at))} · "
         f"built from the question: “{safe_markdown(model.source_query)}”*",
         "",
         safe_markdown(model.content),
@@ -229,9 +236,17 @@ def history_markdown(versions: Sequence[ModelVersion]) -> str:
         return "*No earlier versions yet: the model is refreshed when new notes are ingested.*"
     parts = ["### Version history"]
     for version in sorted(versions, key=lambda v: v.version, reverse=True):
-        parts.append(f"**Version {version.version}** · {safe_markdown(version.refreshed_at)}")
+        parts.append(f"**Version {version.version}** · {safe_markdown(when(version.refreshed_at))}")
         parts.append(fenced(version.changes, "diff") if version.changes else "*No changes recorded.*")
     return "\n\n".join(parts)
+
+
+def when(iso: str) -> str:
+    """``2026-10-22T10:00:00+00:00`` -> ``2026-10-22 10:00 UTC``; other text unchanged."""
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]00:?00)?", iso or "")
+    if not match:
+        return iso or ""
+    return f"{match[1]} {match[2]}{' UTC' if match[3] else ''}"
 
 
 def _code(value: str) -> str:

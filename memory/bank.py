@@ -1,0 +1,149 @@
+"""The coaching memory: retained facts, observations, interventions and mental models,
+kept in ``<data_dir>/memory/`` and brought up to date after each ingest.
+
+Retaining is incremental: a note's facts are cached under its content hash (and the
+taxonomy's), so an unchanged note is never re-read. Consolidation and judging are cheap
+passes over all facts. Mental models refresh only when their inputs changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from coach.errors import ConfigError
+from coach.records import CallCount, CallNote, Evidence, Fact, Intervention, Observation
+from ingest.formats import note_title
+from memory.classify import ThemeClassifier
+from memory.config import BANK_FILE, TAXONOMY_FILE, Bank, Theme, load_bank, load_taxonomy
+from memory.consolidate import consolidate
+from memory.interventions import judge_interventions
+from memory.retain import NoteUnit, retain
+from rag.docstore import Docstore
+from rag.embedder import Embedder
+
+
+class MemoryBank:
+    def __init__(self, folder: Path, docstore: Docstore, embedder: Embedder) -> None:
+        self.folder, self.docstore, self.embedder = folder, docstore, embedder
+        self._classifier: ThemeClassifier | None = None
+
+    # -- configuration --------------------------------------------------------------------
+    def capture_config(self, paths: list[Path]) -> None:
+        """Keep a copy of the bank.json / taxonomy.json found beside the ingested paths."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name in (BANK_FILE, TAXONOMY_FILE):
+            found = _find_upwards(paths, name)
+            if found is None:
+                continue
+            target = self.folder / name
+            if not target.exists() or target.read_bytes() != found.read_bytes():
+                shutil.copyfile(found, target)
+                self._classifier = None
+
+    @property
+    def configured(self) -> bool:
+        return (self.folder / BANK_FILE).exists() and (self.folder / TAXONOMY_FILE).exists()
+
+    def bank(self) -> Bank:
+        return load_bank(self._config_path(BANK_FILE))
+
+    def themes(self) -> tuple[Theme, ...]:
+        return load_taxonomy(self._config_path(TAXONOMY_FILE))
+
+    def _config_path(self, name: str) -> Path:
+        path = self.folder / name
+        if not path.exists():
+            raise ConfigError(
+                f"No {name} in the knowledge base yet; ingest the knowledge/ folder that holds it: coach ingest knowledge/"
+            )
+        return path
+
+    # -- refresh --------------------------------------------------------------------------
+    def refresh(self) -> tuple[list[Observation], list[Intervention]]:
+        """Re-derive facts (incrementally), observations and interventions; persist them."""
+        themes, bank = self.themes(), self.bank()
+        facts = self._retain_all(themes)
+        observations = consolidate(facts, themes, bank)
+        interventions = judge_interventions(facts, bank.min_later_calls)
+        self._write("observations.json", [o.to_dict() for o in observations])
+        self._write("interventions.json", [i.to_dict() for i in interventions])
+        return observations, interventions
+
+    def _retain_all(self, themes: tuple[Theme, ...]) -> list[Fact]:
+        taxonomy_hash = hashlib.sha256((self.folder / TAXONOMY_FILE).read_bytes()).hexdigest()[:16]
+        cache = self._read("facts.json", {})
+        documents = self.docstore.documents()
+        notes_by_source: dict[str, list[CallNote]] = {}
+        for note in self.docstore.notes():
+            notes_by_source.setdefault(note.source, []).append(note)
+        fresh: dict[str, dict] = {}
+        for source, notes in notes_by_source.items():
+            key = f"{documents[source].hash}:{taxonomy_hash}"
+            cached = cache.get(source)
+            if cached and cached["key"] == key:
+                fresh[source] = cached
+                continue
+            facts = [f for note in notes for f in retain(note, self._units(note), self.classifier(themes))]
+            fresh[source] = {"key": key, "facts": [asdict(f) for f in facts]}
+        self._write("facts.json", fresh)
+        return [Fact(**f) for entry in fresh.values() for f in entry["facts"]]
+
+    def classifier(self, themes: tuple[Theme, ...]) -> ThemeClassifier:
+        if self._classifier is None:
+            self._classifier = ThemeClassifier.build(themes, self.embedder)
+        return self._classifier
+
+    def _units(self, note: CallNote) -> list[NoteUnit]:
+        title = note_title(note)
+        chunks = [c for c in self.docstore.chunks_of(note.source) if c.section.split(" > ")[0] == title]
+        stored = self.docstore.units([c.id for c in chunks]) if chunks else {}
+        return [NoteUnit(s.unit, s.vector) for c in chunks for s in stored[c.id]]
+
+    # -- reading ----------------------------------------------------------------------------
+    def facts(self) -> list[Fact]:
+        return [Fact(**f) for entry in self._read("facts.json", {}).values() for f in entry["facts"]]
+
+    def observations(self) -> list[Observation]:
+        return [_observation(d) for d in self._read("observations.json", [])]
+
+    def interventions(self) -> list[Intervention]:
+        return [_intervention(d) for d in self._read("interventions.json", [])]
+
+    def _read(self, name: str, default):
+        path = self.folder / name
+        if not path.exists():
+            return default
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def _write(self, name: str, data) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(self.folder / name)
+
+
+def _find_upwards(paths: list[Path], name: str) -> Path | None:
+    for given in paths:
+        start = given.resolve()
+        folder = start if start.is_dir() else start.parent
+        for candidate in (folder, *list(folder.parents)[:3]):
+            if (candidate / name).is_file():
+                return candidate / name
+    return None
+
+
+def _observation(data: dict) -> Observation:
+    data = dict(data)
+    data["evidence"] = tuple(Evidence(**e) for e in data["evidence"])
+    data["reps"] = tuple(data.get("reps", ()))
+    return Observation(**data)
+
+
+def _intervention(data: dict) -> Intervention:
+    data = dict(data)
+    data["before"], data["after"] = CallCount(**data["before"]), CallCount(**data["after"])
+    return Intervention(**data)

@@ -1,0 +1,223 @@
+"""The two living documents: Discovery Playbook and Coaching Themes.
+
+Each is built with no LLM from the playbooks (passages retrieved for the model's source
+query and for the playbook section of every theme) plus the floor's observations and
+interventions, with a citation on every line. A model is rewritten only when its inputs
+changed; every rewrite is kept as a version with the lines it added and removed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from coach.records import Intervention, MentalModel, ModelCitation, ModelVersion, Observation
+from memory.config import ModelSpec, Theme
+from rag.composer import compose
+
+DISCOVERY_SOURCE = "discovery-coach"
+MAX_FLOOR_ITEMS = 12
+
+
+@dataclass
+class _Document:
+    lines: list[str] = field(default_factory=list)
+    citations: list[ModelCitation] = field(default_factory=list)
+
+    def cite(self, source: str, quote: str, section: str | None = None, date: str | None = None) -> str:
+        for existing in self.citations:
+            if (existing.source, existing.quote) == (source, quote):
+                return f"[{existing.n}]"
+        n = len(self.citations) + 1
+        self.citations.append(ModelCitation(n, source, section, quote, date))
+        return f"[{n}]"
+
+    def add(self, line: str = "") -> None:
+        self.lines.append(line)
+
+
+class MentalModels:
+    def __init__(self, folder: Path, answerer, themes: tuple[Theme, ...]) -> None:
+        self.folder, self.answerer, self.themes = folder, answerer, themes
+
+    def refresh(self, specs: tuple[ModelSpec, ...], observations: list[Observation],
+                interventions: list[Intervention], playbook_hashes: dict[str, str]) -> list[str]:
+        """Rebuild the models whose inputs changed; returns the ids refreshed."""
+        refreshed = []
+        promoted = [o for o in observations if o.promoted]
+        for spec in specs:
+            inputs = _hash(spec, promoted, interventions, playbook_hashes, self.themes)
+            history = self._history(spec.id)
+            if history and history[-1]["inputs"] == inputs:
+                continue
+            document = self._build(spec, promoted, interventions)
+            self._save_version(spec, document, inputs, history)
+            refreshed.append(spec.id)
+        return refreshed
+
+    # -- reading ----------------------------------------------------------------------------
+    def latest(self, spec: ModelSpec) -> MentalModel | None:
+        history = self._history(spec.id)
+        if not history:
+            return None
+        last = history[-1]
+        return MentalModel(
+            id=spec.id, name=spec.name, source_query=spec.source_query, content=last["content"],
+            citations=tuple(ModelCitation(**c) for c in last["citations"]),
+            version=last["version"], refreshed_at=last["refreshed_at"],
+        )
+
+    def versions(self, model_id: str) -> list[ModelVersion]:
+        return [ModelVersion(v["version"], v["refreshed_at"], tuple(v["changes"])) for v in self._history(model_id)]
+
+    # -- building -----------------------------------------------------------------------------
+    def _build(self, spec: ModelSpec, observations, interventions) -> _Document:
+        doc = _Document()
+        doc.add(f"# {spec.name}")
+        doc.add(f"*{spec.source_query}*")
+        doc.add()
+        if spec.id == "discovery-playbook":
+            self._discovery_playbook(doc, spec, observations)
+        else:
+            self._coaching_themes(doc, spec, observations, interventions)
+        return doc
+
+    def _playbook_passages(self, doc: _Document, query: str, sections: list[tuple[str, str]]) -> None:
+        """Extractive answers to the source query and to each theme's playbook section."""
+        queries = [query] + [f"{label}: {section.split(' > ')[-1]}" for label, section in sections]
+        seen: set[str] = set()
+        for q in queries:
+            found = self.answerer.search(q, k=3, kind="playbook")
+            if not found.hits:
+                continue
+            answer = compose(q, found.vector, found.hits, found.units)
+            for citation in answer.citations[:4]:
+                if citation.quote in seen:
+                    continue
+                seen.add(citation.quote)
+                marker = doc.cite(citation.source, citation.quote, section=citation.section)
+                doc.add(f"- {citation.quote} ({citation.section.split(' > ')[-1]}) {marker}")
+
+    def _discovery_playbook(self, doc: _Document, spec: ModelSpec, observations) -> None:
+        discovery_themes = [t for t in self.themes if t.playbook_source and DISCOVERY_SOURCE in t.playbook_source]
+        doc.add("## Frameworks and questions from the playbooks")
+        self._playbook_passages(doc, spec.source_query, [(t.label, t.playbook_section) for t in discovery_themes])
+        doc.add()
+        doc.add("## Questions that surfaced pain on this floor")
+        questions = [o for o in observations if o.statement.startswith("Asking ")]
+        if not questions:
+            doc.add("- No discovery question has surfaced pain in more than one call yet.")
+        for obs in questions[:MAX_FLOOR_ITEMS]:
+            markers = "".join(doc.cite(e.source, e.quote, date=e.date) for e in obs.evidence)
+            doc.add(f"- {obs.statement} {markers}")
+        doc.add()
+        doc.add("## Discovery strengths and gaps on this floor")
+        ids = {t.id for t in discovery_themes}
+        patterns = [o for o in observations if o.theme in ids and not o.statement.startswith("Asking ")]
+        if not patterns:
+            doc.add("- No recurring discovery pattern yet.")
+        for obs in patterns[:MAX_FLOOR_ITEMS]:
+            doc.add(f"- {obs.statement} {doc.cite(obs.evidence[0].source, obs.evidence[0].quote, date=obs.evidence[0].date)}")
+
+    def _coaching_themes(self, doc: _Document, spec: ModelSpec, observations, interventions) -> None:
+        labels = {t.id: t for t in self.themes}
+        patterns = [o for o in observations if not o.statement.startswith("Asking ")]
+        doc.add("## Recurring themes, ranked by reps and calls")
+        ranked = _rank_themes(patterns)
+        if not ranked:
+            doc.add("- No theme recurs yet.")
+        for theme_id, reps, calls in ranked:
+            theme = labels.get(theme_id)
+            label = theme.label if theme else theme_id
+            line = f"- **{label}**: {len(reps)} reps, {calls} calls"
+            if theme and theme.playbook_section:
+                quote = self._section_quote(theme)
+                if quote:
+                    line += f"; playbook: {doc.cite(theme.playbook_source, quote, section=theme.playbook_section)}"
+            doc.add(line)
+        doc.add()
+        doc.add("## Each rep's recurring strengths and gaps")
+        for rep in sorted({o.rep for o in patterns if o.rep}):
+            doc.add(f"### {rep}")
+            for obs in (o for o in patterns if o.rep == rep):
+                kind = "Strength" if obs.polarity == "strength" else "Gap"
+                label = labels[obs.theme].label if obs.theme in labels else obs.theme
+                evidence = obs.evidence[0]
+                doc.add(f"- {kind}: {label} ({obs.calls} calls) {doc.cite(evidence.source, evidence.quote, date=evidence.date)}")
+        doc.add()
+        doc.add("## Coaching interventions and whether they helped")
+        if not interventions:
+            doc.add("- No coaching intervention recorded yet.")
+        for item in interventions:
+            verdict = {True: "helped", False: "did not help", None: "not yet judged"}[item.helped]
+            doc.add(
+                f"- {item.rep}, {item.date}, {item.theme}: {verdict} (gap in {item.before.gap_calls} of "
+                f"{item.before.calls} calls before, {item.after.gap_calls} of {item.after.calls} after) "
+                f"{doc.cite(item.source, item.action, date=item.date)}"
+            )
+        doc.add()
+        doc.add("## What the playbooks say about coaching")
+        self._playbook_passages(doc, spec.source_query, [])
+
+    def _section_quote(self, theme: Theme) -> str | None:
+        found = self.answerer.search(f"{theme.label}. {theme.description}", k=5, kind="playbook")
+        for hit in found.hits:
+            if hit.chunk.section == theme.playbook_section:
+                units = found.units.get(hit.chunk.id, [])
+                if units:
+                    best = max(units, key=lambda s: float(s.vector @ found.vector))
+                    return best.unit.quote
+        return None
+
+    # -- storage ------------------------------------------------------------------------------
+    def _path(self, model_id: str) -> Path:
+        return self.folder / f"{model_id}.json"
+
+    def _history(self, model_id: str) -> list[dict]:
+        path = self._path(model_id)
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+    def _save_version(self, spec: ModelSpec, doc: _Document, inputs: str, history: list[dict]) -> None:
+        content = "\n".join(doc.lines).strip() + "\n"
+        previous = history[-1]["content"] if history else ""
+        changes = [
+            line for line in difflib.unified_diff(previous.splitlines(), content.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]
+        history.append({
+            "version": len(history) + 1,
+            "refreshed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "inputs": inputs, "content": content,
+            "citations": [asdict(c) for c in doc.citations], "changes": changes,
+        })
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self._path(spec.id).with_suffix(".tmp")
+        tmp.write_text(json.dumps(history, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(self._path(spec.id))
+
+
+def _rank_themes(observations: list[Observation]) -> list[tuple[str, set[str], int]]:
+    """(theme, reps, calls) over rep-level patterns; calls add up each rep's pattern calls."""
+    reps: dict[str, set[str]] = {}
+    calls: dict[str, int] = {}
+    for obs in observations:
+        if obs.rep:
+            reps.setdefault(obs.theme, set()).add(obs.rep)
+            calls[obs.theme] = calls.get(obs.theme, 0) + obs.calls
+    ranked = [(theme, reps[theme], calls[theme]) for theme in reps]
+    return sorted(ranked, key=lambda r: (-len(r[1]), -r[2], r[0]))
+
+
+def _hash(spec, observations, interventions, playbook_hashes, themes) -> str:
+    payload = json.dumps({
+        "spec": asdict(spec),
+        "observations": [o.to_dict() for o in observations],
+        "interventions": [i.to_dict() for i in interventions],
+        "playbooks": playbook_hashes,
+        "themes": [asdict(t) for t in themes],
+    }, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()

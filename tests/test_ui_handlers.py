@@ -1,0 +1,326 @@
+"""The app's handlers, without a browser, against a real store in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from coach.feedback import FeedbackLog
+from ingest.files import MAX_BYTES
+from ui import handlers, render, uploads
+from ui.uploads import Upload
+
+REPO = Path(__file__).resolve().parents[1]
+TIMING = "How do I handle a timing objection?"
+HOSTILE_NOTE = """---
+rep: Nora Quill
+date: 2026-09-03
+account: Lantern Bikes
+call_type: discovery
+---
+Discovery with the operations lead at Lantern Bikes. <script>alert("x")</script> The buyer said
+<b>onboarding</b> takes two weeks per new rider and ![pixel](http://evil.example/p.png) the backlog
+costs them three lost contracts a quarter. Nora asked who else feels it when onboarding stalls.
+"""
+CALL_NOTE = """---
+rep: Ivy Marsh
+date: 2026-10-02
+account: Fernhill Dairy
+call_type: discovery
+---
+Ivy asked the plant manager what a missed delivery window costs; he said about four thousand a week.
+"""
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory):
+    """Playbooks, some real call notes and one hostile note, ingested once for the module."""
+    from coach.config import Settings
+    from coach.knowledge_base import KnowledgeBase
+
+    root = tmp_path_factory.mktemp("ui-store")
+    knowledge = root / "knowledge"
+    shutil.copytree(REPO / "knowledge" / "playbooks", knowledge / "playbooks")
+    (knowledge / "calls").mkdir()
+    for note in sorted((REPO / "knowledge" / "calls").glob("*dana-okafor*")):
+        shutil.copy(note, knowledge / "calls" / note.name)
+    for extra in ("taxonomy.json", "bank.json"):
+        if (REPO / "knowledge" / extra).exists():
+            shutil.copy(REPO / "knowledge" / extra, knowledge / extra)
+    (knowledge / "calls" / "2026-09-03-nora-quill-lantern-bikes.md").write_text(HOSTILE_NOTE)
+    base = KnowledgeBase(Settings.from_env(root / ".coach", env={}))
+    report = base.ingest([knowledge])
+    assert report.added and not report.skipped, report
+    yield base
+    base.close()
+
+
+def needs_memory(kb, name: str) -> None:
+    if getattr(kb, name, None) is None:
+        pytest.skip(f"KnowledgeBase.{name}() is not implemented yet (coaching memory, memory/)")
+
+
+# -- Ask --------------------------------------------------------------------------------
+def test_ask_returns_a_cited_answer_with_the_quote_highlighted(kb):
+    history, panel = handlers.chat_turn(kb, TIMING, None)
+    answer = handlers.latest_answer(history)
+    assert answer["grounded"] and answer["citations"]
+    assert [m["role"] for m in history["messages"]] == ["user", "assistant"]
+    assert "[1]" in history["messages"][1]["content"]
+    assert "Acknowledge" in history["messages"][1]["content"]
+    first = answer["citations"][0]
+    assert "Discovery Coach › Objection Handling: The AECR Framework" in panel
+    assert first["source"] in panel
+    assert "<mark>Acknowledge — Validate the concern without agreeing or arguing</mark>" in panel
+    assert panel.count("<mark>") == len(answer["citations"])
+
+
+def test_history_restores_and_each_message_keeps_its_sources(kb):
+    history, _ = handlers.chat_turn(kb, TIMING, None)
+    history, _ = handlers.chat_turn(kb, "What goes in the first two minutes of a discovery call?", history)
+    messages, panel = handlers.restore(json.loads(json.dumps(history)))  # as the browser stores it
+    assert len(messages) == 4
+    assert "Upfront Contract" in panel
+    assert "AECR" in handlers.sources_for_message(history, 1)
+    assert handlers.restore({"garbage": True}) == ([], render.sources_html(None))
+
+
+def test_a_refusal_reads_as_help_not_as_an_error(kb):
+    history, panel = handlers.chat_turn(kb, "What's a good recipe for lasagna?", None)
+    message = history["messages"][1]["content"]
+    assert handlers.latest_answer(history)["grounded"] is False
+    assert "so I won't guess" in message
+    assert "try asking about" in message
+    assert "Couldn't answer" not in message and "error" not in message.lower()
+    assert "No sources for this one" in panel
+
+
+def test_a_user_error_shows_the_library_message(kb):
+    history, panel = handlers.chat_turn(kb, "x" * 2500, None)
+    assert "keep it under 2000" in history["messages"][1]["content"]
+    assert "No sources" in panel
+
+
+def test_markup_in_a_call_note_is_shown_as_text(kb):
+    history, panel = handlers.chat_turn(kb, "What did the buyer say about onboarding?", None, rep="Nora Quill")
+    message = history["messages"][1]["content"]
+    assert handlers.latest_answer(history)["grounded"]
+    for shown in (message, panel):
+        assert "<script" not in shown and "<b>" not in shown
+    assert "&lt;script&gt;" in message and "&lt;script&gt;" in panel
+    assert "](http" not in message.replace("\\]", "")  # no link or image can form
+    assert "!\\[pixel]" in message
+
+
+def test_render_escapes_observation_evidence_and_model_text():
+    from coach.records import Evidence, MentalModel, ModelCitation, ModelVersion, Observation
+
+    observation = Observation(
+        id="obs-1", rep="Nora Quill", theme="pitching-too-early", polarity="gap",
+        statement="Opens the deck <img src=x onerror=alert(1)>", calls=2, first_seen="2026-09-01",
+        last_seen="2026-09-08", evidence=(Evidence("calls/a.md", "2026-09-01", '<script>alert("q")</script>'),),
+    )
+    html = render.evidence_html(observation, "Pitching <early>")
+    assert "<script" not in html and "<img" not in html and "<early>" not in html
+    assert "calls/a.md" in html and "&lt;script&gt;" in html
+    model = MentalModel("m", "Discovery <Playbook>", "q", "Do this [1] <iframe src=x> [x](javascript:alert(1))",
+                        (ModelCitation(1, "a`b.md", "S", "<b>quote</b>"),), 2, "2026-10-01T09:00:00+00:00")
+    text = render.model_markdown(model)
+    assert "<iframe" not in text and "<b>" not in text and "<Playbook>" not in text
+    assert "\\[x](javascript" in text and "2026-10-01 09:00 UTC" in text
+    history = render.history_markdown([ModelVersion(2, "2026-10-01", ("+ a ```` fence", "- b"))])
+    assert "`````diff" in history
+
+
+def test_highlight_ignores_emphasis_and_whitespace_differences():
+    passage = "Intro line.\n\n**Acknowledge** — Validate\n   the concern <now>.\n\nTail."
+    html = render.highlight(passage, [(1, "Acknowledge — Validate the concern <now>.")])
+    assert "<mark>Acknowledge — Validate\nthe concern &lt;now&gt;.</mark>" in html
+    missing = render.highlight("Some text.", [(2, "not in there")])
+    assert "<mark>not in there</mark>" in missing
+
+
+# -- Feedback ---------------------------------------------------------------------------
+def test_feedback_is_stored_with_question_answer_and_citations_and_exported(kb):
+    history, _ = handlers.chat_turn(kb, TIMING, None)
+    history, _ = handlers.chat_turn(kb, "What's a good recipe for lasagna?", history)
+    assert handlers.record_feedback(kb, history, 1, True).startswith("Thanks")
+    assert handlers.record_feedback(kb, history, 3, False, "should point to the playbook index").startswith("Thanks")
+    assert handlers.record_feedback(kb, history, 7, False).startswith("Pick an answer")
+    items = FeedbackLog(kb.data_dir).all()[-2:]
+    assert [i.rating for i in items] == ["up", "down"]
+    assert items[0].question == TIMING and items[0].citations and "Acknowledge" in items[0].answer
+    assert items[1].comment == "should point to the playbook index"
+    message, path = handlers.export_feedback(kb)
+    lines = [json.loads(line) for line in Path(path).read_text().splitlines()]
+    assert lines[-1] == {"id": items[1].id, "q": "What's a good recipe for lasagna?", "kind": "rep",
+                         "expected": [], "must_mention": [], "note": "should point to the playbook index"}
+    assert items[1].id.startswith("fb-") and "Wrote" in message
+
+
+def test_feedback_log_skips_a_damaged_line_and_dedupes_questions(tmp_path):
+    log = FeedbackLog(tmp_path)
+    log.record(question="Q one?", answer="a", grounded=True, rating="down", comment="first")
+    log.path.write_text(log.path.read_text() + '{"broken": \n')
+    log.record(question="q  ONE?", answer="a", grounded=True, rating="down", comment="second")
+    assert len(log.all()) == 2
+    assert log.export_eval_questions(tmp_path / "out.jsonl") == 1
+    assert json.loads((tmp_path / "out.jsonl").read_text())["note"] == "second"
+
+
+# -- Knowledge --------------------------------------------------------------------------
+def test_an_upload_named_to_escape_lands_inside_the_data_dir(kb, tmp_path):
+    given = tmp_path / "evil.md"
+    given.write_text(CALL_NOTE)
+    message, report = handlers.ingest_uploads(kb, [Upload(given, "../../evil.md")])
+    row = report.iloc[0]
+    assert row["Status"] == "added", (message, report.to_dict("records"))
+    stored = Path(kb.docstore.documents()[row["Stored as"]].path)
+    calls = (Path(kb.data_dir) / "uploads" / "calls").resolve()
+    assert stored.parent == calls and stored.name.endswith("-evil.md") and ".." not in stored.name
+    assert not (Path(kb.data_dir).parent.parent / "evil.md").exists()
+    again, _ = handlers.ingest_uploads(kb, [Upload(given, "..\\..\\evil.md")])
+    assert "1 unchanged" in again
+    assert len(list(calls.iterdir())) == 1  # identical bytes are stored once
+    assert "Removed" in handlers.remove_source(kb, row["Stored as"])
+    assert not stored.exists() and row["Stored as"] not in kb.docstore.documents()
+
+
+def test_oversize_and_unsupported_uploads_are_rejected_with_a_reason(kb, tmp_path):
+    big = tmp_path / "huge.md"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)
+    pdf = tmp_path / "deck.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    message, report = handlers.ingest_uploads(kb, [Upload(big, "huge.md"), Upload(pdf, "deck.pdf")])
+    details = dict(zip(report["File"], report["Detail"]))
+    assert set(report["Status"]) == {"rejected"}
+    assert "too large" in details["huge.md"] and "limit 20 MB" in details["huge.md"]
+    assert "unsupported file type .pdf" in details["deck.pdf"]
+    assert "2 rejected" in message
+    assert not list((Path(kb.data_dir) / "uploads" / "calls").glob("*huge*"))
+
+
+def test_an_unusable_note_is_reported_and_not_kept(kb, tmp_path):
+    note = tmp_path / "no-header.md"
+    note.write_text("Just some text without rep or date.\n")
+    message, report = handlers.ingest_uploads(kb, [Upload(note, "no-header.md")])
+    assert report.iloc[0]["Status"] == "skipped"
+    assert "rep" in report.iloc[0]["Detail"] and "fix it and upload again" in report.iloc[0]["Detail"]
+    assert not list((Path(kb.data_dir) / "uploads" / "calls").glob("*no-header*"))
+
+
+def test_a_playbook_upload_goes_to_the_playbooks_folder(kb, tmp_path):
+    given = tmp_path / "guide.md"
+    given.write_text("---\nname: Tiny Guide\n---\n# Tiny Guide\n\n## Pricing calls\n\nAlways restate the budget owner's goal first.\n")
+    try:
+        _, report = handlers.ingest_uploads(kb, [Upload(given, "guide.md")], playbook=True)
+        assert report.iloc[0]["Status"] == "added"
+        assert "/uploads/playbooks/" in report.iloc[0]["Stored as"]
+        assert kb.docstore.documents()[report.iloc[0]["Stored as"]].kind == "playbook"
+        assert handlers.ingest_uploads(kb, [Upload(given, "guide.txt")], playbook=True)[1].iloc[0]["Status"] == "rejected"
+    finally:
+        handlers.remove_source(kb, report.iloc[0]["Stored as"])
+
+
+def test_store_listing_and_removing_a_source_that_was_not_uploaded(kb):
+    summary, listing = handlers.store_listing(kb)
+    assert "2 playbooks" in summary
+    assert set(listing["Kind"]) == {"Playbook", "Call notes"}
+    source = next(s for s in listing["Source"] if s.endswith("discovery-coach.md"))
+    message = handlers.remove_source(kb, source)
+    if getattr(kb, "remove_source", None) is None:
+        assert "not uploaded here" in message and "coach ingest" in message
+        assert source in kb.docstore.documents()
+    assert handlers.remove_source(kb, "nope.md").endswith("(it may have been removed already).")
+
+
+def test_safe_names_use_an_allow_listed_suffix():
+    name = uploads.safe_name("../../We!rd Näme..md", ".md")
+    assert name.endswith("-we-rd-n-me.md") and "/" not in name and len(name.split("-")[0]) == 12
+    assert uploads.safe_name("....md", ".md").endswith("-upload.md")
+
+
+def test_asking_does_not_wait_for_an_ingest(kb, tmp_path):
+    """Two people ask while an upload is ingesting; both get answers."""
+    files = []
+    for i in range(6):
+        path = tmp_path / f"note-{i}.md"
+        path.write_text(CALL_NOTE.replace("four thousand", f"{i + 4} thousand"))
+        files.append(Upload(path, path.name))
+    answers, errors = [], []
+
+    def ask():
+        try:
+            answers.append(handlers.ask(kb, TIMING))
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            errors.append(error)
+
+    ingest = threading.Thread(target=handlers.ingest_uploads, args=(kb, files))
+    ingest.start()
+    askers = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in askers:
+        thread.start()
+    for thread in [*askers, ingest]:
+        thread.join(timeout=120)
+    assert not errors
+    assert len(answers) == 2 and all(a["grounded"] for a in answers)
+    for source in [s for s in kb.docstore.documents() if "/uploads/calls/" in s]:
+        handlers.remove_source(kb, source)
+
+
+# -- Coaching memory --------------------------------------------------------------------
+class _NoMemory:
+    """A knowledge base from before the coaching memory existed."""
+
+    def __init__(self, kb):
+        self.data_dir, self.docstore = kb.data_dir, kb.docstore
+
+
+def test_memory_tabs_show_an_empty_state_until_the_memory_exists(kb):
+    old = _NoMemory(kb)
+    view = handlers.observations_view(old, rep="Dana Okafor")
+    assert view.message.startswith("No observations yet — ingest call notes")
+    assert view.table.empty and view.chart.empty
+    assert handlers.interventions_table(old)[0].startswith("No coaching interventions")
+    assert handlers.model_choices(old) == []
+    assert handlers.model_view(old, "discovery-playbook")[0].startswith("No mental models yet")
+    assert "Dana Okafor" in handlers.rep_names(old)
+
+
+def test_observations_filter_by_rep_with_evidence_and_a_weekly_chart(kb):
+    needs_memory(kb, "observations")
+    view = handlers.observations_view(kb, rep="Dana Okafor", include_one_offs=True)
+    assert not view.message, view.message
+    assert set(view.table["Rep"]) == {"Dana Okafor"}
+    evidence = handlers.evidence_for(kb, view.observations, 0)
+    assert "<blockquote>" in evidence and "dana-okafor" in evidence
+    assert list(view.chart.columns) == ["week", "theme", "facts"] and view.chart["facts"].sum() > 0
+    gaps = handlers.observations_view(kb, rep="Dana Okafor", polarity="gap", include_one_offs=True)
+    assert set(gaps.table["Type"]) <= {"gap"}
+    late = handlers.observations_view(kb, rep="Dana Okafor", date_from="2030-01-01")
+    assert late.table.empty and late.message == "No observations match these filters."
+
+
+def test_interventions_say_whether_they_helped(kb):
+    needs_memory(kb, "interventions")
+    note, table = handlers.interventions_table(kb, "Dana Okafor")
+    if table.empty:
+        pytest.skip(f"no interventions found in Dana Okafor's notes: {note}")
+    assert set(table["Result"]) <= {"helped", "not helped", "not yet (needs 2 later calls)"}
+    assert table["Before"].str.match(r"gap in \d+ of \d+ calls").all()
+
+
+def test_mental_models_render_with_citations_and_history(kb):
+    needs_memory(kb, "mental_models")
+    choices = handlers.model_choices(kb)
+    if not choices:
+        pytest.skip("no mental models were built for this store (is knowledge/bank.json there?)")
+    document, history = handlers.model_view(kb, choices[0][1])
+    assert document.startswith(f"## {render.safe_markdown(choices[0][0])}")
+    assert "### Sources" in document and "refreshed" in document
+    assert history

@@ -1,0 +1,299 @@
+"""The Gradio app: layout and wiring only; every behaviour is a function in ``ui.handlers``.
+
+``build_app(kb)`` makes the Blocks for one KnowledgeBase (built once per process);
+``serve`` starts it without blocking and returns the URL; ``launch`` serves and blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+import gradio as gr
+
+from coach.errors import ConfigError
+from ingest.files import MAX_BYTES
+from ui import handlers, render, uploads
+from ui.theme import CSS, theme
+
+ASK_CONCURRENCY = 8  # questions answered at once; ingest runs one at a time
+EXPORT_FILE = "feedback-eval-questions.jsonl"
+
+
+def warm_up(kb) -> None:
+    """Open the store and load the model now, so the first question is quick.
+
+    Raises StoreError ("... Run: coach ingest knowledge/") when there is nothing to serve.
+    """
+    kb.require_content()
+    kb.answerer  # noqa: B018 - builds the retriever and the optional generator once
+    kb.embedder.encode_one("warm up")
+
+
+def build_app(kb) -> gr.Blocks:
+    # gradio spools uploads in GRADIO_TEMP_DIR; keep them inside the data dir too
+    incoming = uploads.uploads_dir(kb.data_dir) / uploads.INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(incoming)
+    with gr.Blocks(title="coach", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+        gr.HTML('<div id="coach-header"><h1>coach</h1><span>answers from your playbooks and '
+                "call notes, with sources</span></div>")
+        history = gr.BrowserState(handlers.new_history(), storage_key=_storage_key(kb),
+                                  secret=_browser_secret(kb.data_dir))
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                restore = _ask_tab(kb, history)
+            with gr.Tab("Observations", id="observations") as observations_tab:
+                refresh_observations = _observations_tab(kb)
+            with gr.Tab("Mental models", id="models") as models_tab:
+                refresh_models = _models_tab(kb)
+            with gr.Tab("Knowledge", id="knowledge") as knowledge_tab:
+                refresh_knowledge = _knowledge_tab(kb)
+            with gr.Tab("Evals", id="evals"):
+                _evals_tab(kb)
+        observations_tab.select(**refresh_observations)
+        models_tab.select(**refresh_models)
+        knowledge_tab.select(**refresh_knowledge)
+        app.load(**restore)  # the conversation this browser had before a reload
+    return app
+
+
+# -- Ask --------------------------------------------------------------------------------
+def _ask_tab(kb, history: gr.BrowserState) -> dict:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            chatbot = gr.Chatbot(
+                label="Conversation", height=540, allow_tags=False, layout="bubble",
+                placeholder="### Ask about discovery, objections, next steps or coaching\n"
+                            "Answers quote your team's playbooks and call notes; every claim carries a "
+                            "[n] marker that points to its source on the right.",
+                examples=[{"text": q} for q in handlers.EXAMPLE_QUESTIONS],
+                feedback_options=("Like", "Dislike"), buttons=["copy"],
+            )
+            question = gr.Textbox(placeholder="Ask a question, e.g. How do I handle a timing objection?",
+                                  show_label=False, lines=1, max_lines=4, submit_btn="Ask",
+                                  elem_id="coach-question")
+            comment = gr.Textbox(label="Feedback comment (optional)", lines=1, max_lines=3,
+                                 placeholder="What was missing or wrong? Type it, then press thumbs up or "
+                                             "down under the answer")
+            feedback_note = gr.Markdown()
+            with gr.Accordion("Options", open=False):
+                with gr.Row():
+                    rep = gr.Dropdown([("Everyone", "")] + handlers.rep_names(kb), value="",
+                                      label="Call notes of", info="Playbooks are always used")
+                    k = gr.Slider(3, 10, value=5, step=1, label="Passages to read")
+        with gr.Column(scale=2, min_width=320):
+            sources = gr.HTML(render.sources_html(None), elem_id="coach-sources-panel")
+
+    def on_ask(text, state, rep_name, passages):
+        state, panel = handlers.chat_turn(kb, text, state, rep=rep_name or None, k=int(passages))
+        return state, state["messages"], panel, ""
+
+    def on_like(state, note, event: gr.LikeData):
+        if event.liked not in (True, False):
+            return gr.update(), note
+        index = event.index if isinstance(event.index, int) else event.index[0]
+        return handlers.record_feedback(kb, state, index, event.liked, note), ""
+
+    def on_select(state, event: gr.SelectData):
+        index = event.index if isinstance(event.index, int) else event.index[0]
+        return handlers.sources_for_message(state, index)
+
+    ask_io = dict(fn=on_ask, inputs=[question, history, rep, k], outputs=[history, chatbot, sources, question],
+                  concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+    question.submit(**ask_io)
+    def on_example(event: gr.SelectData):
+        return event.value["text"]
+
+    chatbot.example_select(on_example, None, question).then(**ask_io)
+    chatbot.like(on_like, [history, comment], [feedback_note, comment])
+    chatbot.select(on_select, [history], [sources])
+    chatbot.clear(lambda: (handlers.new_history(), render.sources_html(None), ""), None,
+                  [history, sources, feedback_note])
+    return dict(fn=handlers.restore, inputs=[history], outputs=[chatbot, sources])
+
+
+# -- Observations -----------------------------------------------------------------------
+def _observations_tab(kb) -> dict:
+    gr.Markdown("Patterns the coaching memory found across call notes. Pick a row to read its evidence.")
+    with gr.Row():
+        rep = gr.Dropdown(label="Rep", scale=2)
+        theme_pick = gr.Dropdown(label="Theme", scale=2)
+        polarity = gr.Radio([("All", ""), ("Strengths", "strength"), ("Gaps", "gap")], value="",
+                            label="Strength / gap", scale=2)
+        date_from = gr.DateTime(label="From", include_time=False, type="string", scale=1)
+        date_to = gr.DateTime(label="To", include_time=False, type="string", scale=1)
+        one_offs = gr.Checkbox(label="Include one-off facts", value=False, scale=1)
+    message = gr.Markdown()
+    listed = gr.State([])
+    table = gr.Dataframe(headers=handlers.OBSERVATION_COLUMNS, interactive=False, wrap=True,
+                         label="Observations", max_height=420, elem_classes="coach-table",
+                         column_widths=["12%", "18%", "8%", "44%", "6%", "12%"])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            evidence = gr.HTML(handlers.evidence_for(kb, [], None), elem_id="coach-evidence")
+        with gr.Column(scale=3):
+            chart = gr.BarPlot(x="week", y="facts", color="theme", x_title="Week starting", y_title="Facts",
+                               height=360, label="Themes over time", colors_in_legend=[])
+            legend = gr.HTML()  # the plot's own legend does not draw inside a tab (gradio 6.31)
+    gr.Markdown("### Coaching interventions\nWhat a coach asked a rep to change, and the share of "
+                "calls with the gap before and after.")
+    interventions_note = gr.Markdown()
+    interventions = gr.Dataframe(headers=handlers.INTERVENTION_COLUMNS, interactive=False, wrap=True,
+                                 max_height=360, elem_classes="coach-table",
+                                 column_widths=["10%", "13%", "17%", "30%", "11%", "11%", "8%"])
+
+    def refresh(rep_name, theme_id, polarity_value, start, end, include_one_offs):
+        view = handlers.observations_view(kb, rep_name, theme_id, polarity_value, start, end, include_one_offs)
+        note, rows = handlers.interventions_table(kb, rep_name)
+        return (view.message, view.table, view.observations, handlers.evidence_for(kb, [], None),
+                gr.update(value=view.chart, label=view.chart_title, color_map=view.colors or None),
+                render.legend_html(view.colors), note, rows)
+
+    filters = [rep, theme_pick, polarity, date_from, date_to, one_offs]
+    outputs = [message, table, listed, evidence, chart, legend, interventions_note, interventions]
+    for control in filters:
+        control.change(refresh, filters, outputs)
+
+    def on_row(observations, event: gr.SelectData):
+        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+        return handlers.evidence_for(kb, observations, row)
+
+    table.select(on_row, [listed], [evidence])
+
+    def on_open(rep_name, theme_id, *rest):
+        reps = [("All reps", "")] + handlers.rep_names(kb)
+        themes = [("All themes", "")] + sorted((label, tid) for tid, label in handlers.theme_labels(kb).items())
+        return (gr.update(choices=reps, value=rep_name or ""), gr.update(choices=themes, value=theme_id or ""),
+                *refresh(rep_name, theme_id, *rest))
+
+    return dict(fn=on_open, inputs=filters, outputs=[rep, theme_pick, *outputs])
+
+
+# -- Mental models ----------------------------------------------------------------------
+def _models_tab(kb) -> dict:
+    pick = gr.Radio(label="Mental model", choices=[])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            document = gr.Markdown(handlers.NO_MODELS, elem_id="coach-model-doc")
+        with gr.Column(scale=2):
+            versions = gr.Markdown()
+    pick.change(lambda model_id: handlers.model_view(kb, model_id), [pick], [document, versions])
+
+    def on_open(current):
+        choices = handlers.model_choices(kb)
+        ids = [model_id for _, model_id in choices]
+        chosen = current if current in ids else (ids[0] if ids else None)
+        return (gr.update(choices=choices, value=chosen), *handlers.model_view(kb, chosen))
+
+    return dict(fn=on_open, inputs=[pick], outputs=[pick, document, versions])
+
+
+# -- Knowledge --------------------------------------------------------------------------
+def _knowledge_tab(kb) -> dict:
+    limit = f"{MAX_BYTES // (1024 * 1024)} MB"
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=320):
+            files = gr.File(file_count="multiple", label=f"Call notes (.md, .txt), CSV exports or playbooks (.md) — up to {limit} each",
+                            height=180)
+            playbook = gr.Checkbox(label="These are playbooks (markdown guides everyone should follow)")
+            ingest = gr.Button("Ingest", variant="primary")
+        with gr.Column(scale=3):
+            ingest_note = gr.Markdown("Uploaded files are stored in the data dir and ingested; "
+                                      "the report lists what happened to each file.")
+            report = gr.Dataframe(headers=handlers.REPORT_COLUMNS, interactive=False, wrap=True,
+                                  label="Ingest report", max_height=300, elem_classes="coach-table")
+    gr.Markdown("### In the store")
+    summary = gr.Markdown()
+    listing = gr.Dataframe(headers=handlers.STORE_COLUMNS, interactive=False, wrap=True, max_height=420,
+                           column_widths=["12%", "54%", "10%", "16%", "8%"], elem_classes="coach-table")
+    with gr.Row():
+        to_remove = gr.Dropdown(label="Remove a source", choices=[], scale=4)
+        remove = gr.Button("Remove", variant="stop", scale=1)
+    remove_note = gr.Markdown()
+
+    def listing_outputs():
+        text, rows = handlers.store_listing(kb)
+        return text, rows, gr.update(choices=list(rows["Source"]), value=None)
+
+    def on_ingest(chosen, is_playbook, progress=gr.Progress()):
+        given = [uploads.Upload(Path(f), Path(f).name) for f in chosen or []]
+        note, rows = handlers.ingest_uploads(
+            kb, given, is_playbook, progress=lambda done, total, label: progress((done, total), desc=label),
+        )
+        return (note, rows, None, *listing_outputs())
+
+    def on_remove(source):
+        return (handlers.remove_source(kb, source), *listing_outputs())
+
+    ingest.click(on_ingest, [files, playbook], [ingest_note, report, files, summary, listing, to_remove],
+                 concurrency_limit=1, concurrency_id="ingest")
+    remove.click(on_remove, [to_remove], [remove_note, summary, listing, to_remove],
+                 concurrency_limit=1, concurrency_id="ingest")
+    return dict(fn=listing_outputs, inputs=None, outputs=[summary, listing, to_remove])
+
+
+# -- Evals ------------------------------------------------------------------------------
+def _evals_tab(kb) -> None:
+    gr.Markdown("### Evaluations\nEvaluations arrive with `coach eval`: it scores retrieval and answers on "
+                "the golden question sets and compares runs. Until then, run it from the command line.\n\n"
+                "### Feedback → eval questions\nAnswers rated thumbs-down in the Ask tab can seed new golden "
+                "questions.")
+    export = gr.Button("Export thumbs-down questions", size="md")
+    note = gr.Markdown()
+    exported = gr.File(label="Eval questions (JSONL)", interactive=False, visible=False)
+
+    def on_export():
+        text, path = handlers.export_feedback(kb)
+        return text, gr.update(value=path, visible=path is not None)
+
+    export.click(on_export, None, [note, exported])
+
+
+# -- serving ----------------------------------------------------------------------------
+def serve(kb, host: str = "127.0.0.1", port: int = 7860,
+          auth: tuple[str, str] | None = None) -> tuple[gr.Blocks, str]:
+    """Start the app in the background; returns it and its local URL."""
+    app = build_app(kb)
+    app.queue(default_concurrency_limit=4)
+    try:
+        app.launch(
+            server_name=host, server_port=port, auth=auth, auth_message="Sign in to coach",
+            prevent_thread_lock=True, quiet=True, show_error=True, theme=theme(), css=CSS,
+            max_file_size=MAX_BYTES, footer_links=["settings"],
+            allowed_paths=[str(Path(kb.data_dir) / EXPORT_FILE)],
+        )
+    except OSError as error:
+        raise ConfigError(f"cannot serve on {host}:{port} ({error}); choose another with --port") from None
+    return app, f"http://{host}:{app.server_port}"
+
+
+def launch(kb, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+    """Serve until interrupted."""
+    app, url = serve(kb, host, port, auth)
+    print(f"coach: serving on {url}", flush=True)
+    app.block_thread()
+
+
+def _storage_key(kb) -> str:
+    return "coach-chat-" + hashlib.sha256(str(Path(kb.data_dir).resolve()).encode()).hexdigest()[:10]
+
+
+def _browser_secret(data_dir: Path) -> str:
+    """A per-store key for the browser-held history, so it survives a server restart."""
+    path = Path(data_dir) / "ui-secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_hex(16)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
