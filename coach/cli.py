@@ -8,6 +8,7 @@ Errors from the ``CoachError`` family become one line on stderr and their exit c
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from coach import __version__
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):  # `coach ... | head` should stop quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):

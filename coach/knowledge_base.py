@@ -107,7 +107,7 @@ class KnowledgeBase:
         answer = self.answerer.ask(question, k=k, rep=rep, kind=kind)
         if not answer.grounded or not self.memory.configured:
             return answer
-        return replace(answer, observations=tuple(self._observations_for(answer.question, rep)))
+        return replace(answer, observations=tuple(self._observations_for(answer, rep)))
 
     # -- coaching memory ------------------------------------------------------------------
     def observations(self, rep: str | None = None, theme: str | None = None,
@@ -116,13 +116,14 @@ class KnowledgeBase:
         found = self.memory.observations()
         if rep:
             self._check_rep(rep, found)
-        return [
+        chosen = [
             o for o in found
             if (include_one_offs or o.promoted)
             and (not rep or _same_name(o.rep, rep) or any(_same_name(r, rep) for r in o.reps))
             and (not theme or o.theme == theme)
             and (not polarity or o.polarity == polarity)
         ]
+        return sorted(chosen, key=lambda o: o.rep is None) if rep else chosen
 
     def interventions(self, rep: str | None = None) -> list[Intervention]:
         self.require_content()
@@ -158,8 +159,10 @@ class KnowledgeBase:
         if not any(_same_name(name, rep) for name in known):
             raise InputError(f"No rep named {rep!r} in the call notes; known reps: {', '.join(sorted(known))}")
 
-    def _observations_for(self, question: str, rep: str | None) -> list[ObservationRef]:
-        """Promoted observations on the themes the question is about (strengths first)."""
+    def _observations_for(self, answer: Answer, rep: str | None) -> list[ObservationRef]:
+        """Promoted observations on the themes the answer is about: themes whose playbook
+        section the answer cites, and themes close to the question (strengths first)."""
+        question = answer.question
         themes = self.memory.themes()
         classifier = self.memory.classifier(themes)
         vector = self.embedder.encode_one(question)
@@ -167,6 +170,8 @@ class KnowledgeBase:
         np.maximum.at(per_theme, classifier.owners, classifier.prototypes @ vector)
         floor = max(QUESTION_THEME_SIMILARITY, float(per_theme.max()) - QUESTION_THEME_MARGIN)
         relevant = {themes[i].id for i in np.flatnonzero(per_theme >= floor)}
+        cited = {c.section for c in answer.citations[:2]}
+        relevant |= {t.id for t in themes if t.playbook_section in cited}
         asks_about_questions = bool(re.search(r"\bquestions?\b", question, re.IGNORECASE))
         candidates = [
             o for o in self.memory.observations()

@@ -21,7 +21,7 @@ MIN_OVERLAP_CHARS = 20
 
 @dataclass(frozen=True)
 class FloorCheck:
-    group: str  # pattern, team, one-off, injection, intervention, precision
+    group: str  # pattern, team, one-off, injection, intervention
     name: str
     passed: bool
     detail: str = ""
@@ -37,7 +37,6 @@ def floor_checks(observations: Sequence[Observation], interventions: Sequence[In
     if expected.get("injection"):
         checks += injection_checks(observations, expected["injection"])
     checks += [intervention_check(interventions, e) for e in expected.get("interventions", [])]
-    checks.append(precision_check(promoted, expected))
     return checks
 
 
@@ -93,14 +92,11 @@ def intervention_check(interventions: Sequence[Intervention], want: dict) -> Flo
     return FloorCheck("intervention", name, False, "intervention not found")
 
 
-def precision_check(promoted: Sequence[Observation], expected: dict) -> FloorCheck:
-    """Every promoted observation is a planted pattern (so nothing was made up or injected)."""
+def unplanted(promoted: Sequence[Observation], expected: dict) -> list[Observation]:
+    """Promoted observations that match no planted pattern (rep or team, theme, polarity)."""
     planted = {(e["rep"].casefold(), e["theme"], e["polarity"]) for e in expected.get("observations", [])}
     planted |= {(None, e["theme"], e["polarity"]) for e in expected.get("team_observations", [])}
-    extra = [o for o in promoted
-             if ((o.rep.casefold() if o.rep else None), o.theme, o.polarity) not in planted]
-    detail = "; ".join(f"{o.rep or 'team'} {o.theme} {o.polarity}" for o in extra)
-    return FloorCheck("precision", "every promoted observation is a planted pattern", not extra, detail)
+    return [o for o in promoted if ((o.rep.casefold() if o.rep else None), o.theme, o.polarity) not in planted]
 
 
 def _is(o: Observation, rep: str, theme: str, polarity: str) -> bool:

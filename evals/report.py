@@ -32,7 +32,10 @@ def render_table(report: SuiteReport) -> str:
     rows = [[m, *(_fmt(report.sets[n].metrics.get(m)) for n in names)] for m in metric_names]
     lines = _columns([header, *rows])
     for name, metric in report.suite.items():
-        value = f"{metric.value:.3f} (n={metric.n})" if metric.value is not None else metric.note
+        if metric.value is None:
+            value = metric.note
+        else:
+            value = f"{metric.value:.3f} (n={metric.n})" + (f"; {metric.note}" if metric.note else "")
         lines.append(f"{name}: {value}")
     return "\n".join(lines)
 

@@ -15,23 +15,26 @@ from pathlib import Path
 from coach.errors import CoachError, InputError
 from coach.records import Hit
 from evals import golden
-from evals.floor import FloorCheck, floor_checks
+from evals.floor import FloorCheck, floor_checks, unplanted
 from evals.golden import GoldenQuestion, ModelExpectation
 from evals.metrics import (
     CitedQuote, citation_problems, covered_groups, first_relevant_rank, group_coverage,
     hit_at_k, mean, ndcg_at_k, reciprocal_rank, same_source, share,
 )
 from evals.records import Metric, ModelCoverage, QuestionResult, SetReport, StoreInfo, SuiteReport
+from evals.staging import store_parts
 
 ANSWER_K = 5  # passages an answer is built from, as `coach ask` does by default
 RANK_DEPTH = 10  # ranked hits kept per question for MRR
 NDCG_K = 5
+INDEX_PARTS = ("docstore.sqlite3", "chroma", "bm25")
 Judge = Callable[..., bool]
 
 
 def retrieve(kb, question: str, k: int = RANK_DEPTH) -> list[Hit]:
-    """The ranked hits `coach ask` would build its answer from (same retriever, no filters)."""
-    return kb.answerer.retriever.retrieve(question, kb.embedder.encode_one(question), k=k)
+    """The ranked hits `coach ask` builds its answer from (same routing: playbooks unless the
+    question is about the floor), ``k`` deep."""
+    return kb.answerer.search(question, k=k).hits
 
 
 def run_suite(kb, sets: Sequence[str] = golden.SETS, subset: Sequence[str] | None = None,
@@ -51,11 +54,11 @@ def run_suite(kb, sets: Sequence[str] = golden.SETS, subset: Sequence[str] | Non
             raise InputError(f"unknown question ids in the subset: {', '.join(sorted(wanted - found))}; "
                              "fix evals/fast_subset.txt")
     models, model_metric = mental_model_coverage(kb, golden.load_mental_models())
-    checks, floor_metric = observation_checks(kb, golden.load_floor())
+    checks, floor_metrics = observation_checks(kb, golden.load_floor())
     return SuiteReport(
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         store=store_info(kb), golden=golden.golden_digest(), sets=reports,
-        suite={"mental_model_coverage": model_metric, "observation_checks": floor_metric},
+        suite={"mental_model_coverage": model_metric, **floor_metrics},
         subset=tuple(subset) if subset is not None else None, models=models, floor=checks,
     )
 
@@ -126,29 +129,55 @@ def mental_model_coverage(kb, expectations: Sequence[ModelExpectation]) -> tuple
     return tuple(results), Metric(group_coverage(r.covered for r in results), groups, note)
 
 
-def observation_checks(kb, expected: dict | None) -> tuple[tuple[FloorCheck, ...], Metric]:
+def observation_checks(kb, expected: dict | None) -> tuple[tuple[FloorCheck, ...], dict[str, Metric]]:
+    """The floor checks, and the share of promoted observations that are planted patterns."""
+    names = ("observation_checks", "observation_precision")
     if not (hasattr(kb, "observations") and hasattr(kb, "interventions")):
-        return (), Metric(None, 0, "unavailable: the coaching memory (kb.observations) is not built yet")
+        return (), _unavailable(names, "unavailable: the coaching memory (kb.observations) is not built yet")
     if expected is None:
-        return (), Metric(None, 0, f"unavailable: {golden.FLOOR_FILE} is missing")
+        return (), _unavailable(names, f"unavailable: {golden.FLOOR_FILE} is missing")
     stored = list(kb.docstore.documents())
     planted = {s for e in expected.get("observations", []) for s in e["calls"]}
     if not any(same_source(s, p) for s in stored for p in planted):
-        return (), Metric(None, 0, "unavailable: the sample floor (knowledge/calls/) is not in this store")
-    checks = tuple(floor_checks(kb.observations(include_one_offs=True), kb.interventions(), expected))
-    return checks, Metric(share(c.passed for c in checks), len(checks))
+        return (), _unavailable(names, "unavailable: the sample floor (knowledge/calls/) is not in this store")
+    observations = kb.observations(include_one_offs=True)
+    checks = tuple(floor_checks(observations, kb.interventions(), expected))
+    promoted = [o for o in observations if o.promoted]
+    extra = unplanted(promoted, expected)
+    note = "not planted: " + "; ".join(f"{o.rep or 'team'} {o.theme} {o.polarity}" for o in extra) if extra else ""
+    return checks, {
+        "observation_checks": Metric(share(c.passed for c in checks), len(checks)),
+        "observation_precision": Metric(share(o not in extra for o in promoted), len(promoted), note),
+    }
+
+
+def _unavailable(names: Sequence[str], note: str) -> dict[str, Metric]:
+    return {name: Metric(None, 0, note) for name in names}
 
 
 def store_info(kb) -> StoreInfo:
+    """What the store holds: every document's content hash, the memory's files, model and LLM."""
     documents = kb.docstore.documents()
     digest = hashlib.sha256()
     for source in sorted(documents):
         digest.update(f"{source}\0{documents[source].hash}\n".encode())
+    for path in _memory_files(kb.data_dir):
+        digest.update(path.relative_to(kb.data_dir).as_posix().encode() + b"\0" + path.read_bytes())
     digest.update(f"{kb.embedder.model_id}\0{kb.settings.llm}".encode())
     return StoreInfo(
         data_dir=str(kb.data_dir), generation=kb.docstore.generation(),
         fingerprint=digest.hexdigest()[:16], embed_model=kb.embedder.model_id, llm=kb.settings.llm,
     )
+
+
+def _memory_files(data_dir: Path) -> list[Path]:
+    """Files of the store other than the indexes (docstore, chroma/, bm25/): the coaching memory."""
+    files = []
+    for part in store_parts(data_dir):
+        if part.name.startswith(INDEX_PARTS):
+            continue
+        files.extend(sorted(p for p in part.rglob("*") if p.is_file()) if part.is_dir() else [part])
+    return files
 
 
 class SourceTexts:

@@ -14,6 +14,7 @@ from coach.records import CallNote, Turn
 
 MAX_REP_SHARE = 0.40
 EARLIEST_PITCH_MINUTE = 15
+OPENING_SECONDS = 120  # the upfront contract may preview a demo; that is not a pitch
 _PITCH = re.compile(
     r"\b(let me show|show you|share my screen|sharing my screen|pull up|our platform|our product|"
     r"the deck|a demo|quick demo|here's how we|we can solve|what we do is)\b",
@@ -46,7 +47,7 @@ def measure(note: CallNote) -> CallMetrics | None:
     rep_turns = [t for t in turns if t.role == "rep"]
     total = sum(words.values()) or 1
     monologue = max(rep_turns, key=lambda t: words[id(t)], default=None)
-    pitch = next((t for t in rep_turns if _PITCH.search(t.text)), None)
+    pitch = next((t for t in rep_turns if t.seconds >= OPENING_SECONDS and _PITCH.search(t.text)), None)
     closing = turns[-max(3, len(turns) // 4):]
     next_step = next((t for t in closing if _NEXT_STEP.search(t.text)), None)
     return CallMetrics(

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from coach.records import Intervention, MentalModel, ModelCitation, ModelVersion, Observation
 from memory.config import ModelSpec, Theme
-from rag.composer import compose
 
+BUILDER_VERSION = 1  # bump when the documents are built differently, so they refresh
 DISCOVERY_SOURCE = "discovery-coach"
 MAX_FLOOR_ITEMS = 12
+SOURCE_PASSAGES = 6
+UNITS_PER_PASSAGE = 2
 
 
 @dataclass
@@ -87,20 +89,28 @@ class MentalModels:
         return doc
 
     def _playbook_passages(self, doc: _Document, query: str, sections: list[tuple[str, str]]) -> None:
-        """Extractive answers to the source query and to each theme's playbook section."""
-        queries = [query] + [f"{label}: {section.split(' > ')[-1]}" for label, section in sections]
+        """The best sentences of the passages that answer the source query, then of each
+        theme's own playbook section."""
         seen: set[str] = set()
-        for q in queries:
-            found = self.answerer.search(q, k=3, kind="playbook")
-            if not found.hits:
+        found = self.answerer.search(query, k=SOURCE_PASSAGES, kind="playbook")
+        for hit in found.hits:
+            self._add_best_units(doc, found, hit, seen)
+        for label, section in sections:
+            found = self.answerer.search(f"{label}. {section.split(' > ')[-1]}", k=5, kind="playbook")
+            for hit in (h for h in found.hits if h.chunk.section == section):
+                self._add_best_units(doc, found, hit, seen)
+                break
+
+    def _add_best_units(self, doc: _Document, found, hit, seen: set[str]) -> None:
+        units = [s for s in found.units.get(hit.chunk.id, []) if s.unit.kind != "line"]
+        best = sorted(units, key=lambda s: -float(s.vector @ found.vector))[:UNITS_PER_PASSAGE]
+        for stored in sorted(best, key=lambda s: s.unit.index):
+            quote = stored.unit.quote
+            if quote in seen:
                 continue
-            answer = compose(q, found.vector, found.hits, found.units)
-            for citation in answer.citations[:4]:
-                if citation.quote in seen:
-                    continue
-                seen.add(citation.quote)
-                marker = doc.cite(citation.source, citation.quote, section=citation.section)
-                doc.add(f"- {citation.quote} ({citation.section.split(' > ')[-1]}) {marker}")
+            seen.add(quote)
+            marker = doc.cite(hit.chunk.source, quote, section=hit.chunk.section)
+            doc.add(f"- {stored.unit.display} ({hit.chunk.section.split(' > ')[-1]}) {marker}")
 
     def _discovery_playbook(self, doc: _Document, spec: ModelSpec, observations) -> None:
         discovery_themes = [t for t in self.themes if t.playbook_source and DISCOVERY_SOURCE in t.playbook_source]
@@ -214,6 +224,7 @@ def _rank_themes(observations: list[Observation]) -> list[tuple[str, set[str], i
 
 def _hash(spec, observations, interventions, playbook_hashes, themes) -> str:
     payload = json.dumps({
+        "builder": BUILDER_VERSION,
         "spec": asdict(spec),
         "observations": [o.to_dict() for o in observations],
         "interventions": [i.to_dict() for i in interventions],

@@ -61,7 +61,7 @@ def retain(note: CallNote, units: list[NoteUnit], classifier: ThemeClassifier) -
             # an instruction is about what its note is about, unless it names its own theme
             theme = match.theme if match.cue else (focus or match.theme)
             facts.append(_fact(note, "feedback", theme, None, text))
-        elif not coaching and _is_quality(match):
+        elif not coaching and _is_quality(match, text, note.rep):
             facts.append(_fact(note, "quality", match.theme, match.polarity, text))
     facts.extend(_metric_facts(note))
     return facts
@@ -76,15 +76,24 @@ def _dominant_theme(matches) -> str | None:
     return max(votes, key=votes.get) if votes else None
 
 
-def _is_quality(match) -> bool:
-    """A call-quality pattern needs a cue phrase, or a close prototype, or fair similarity
-    plus plain strength/gap wording: observations are built from these, so precision
-    comes first."""
+def _is_quality(match, text: str, rep: str) -> bool:
+    """A call-quality pattern needs a cue phrase; without one, a sentence about the rep
+    (named, or he/she) that is close to a prototype, or fairly close with plain
+    strength/gap wording. Observations are built from these, so precision comes first."""
     if not match.theme or not match.polarity:
         return False
-    if match.cue is not None or match.similarity >= SURE_MIN_SIMILARITY:
+    if match.cue is not None:
+        return True
+    if not _about_rep(text, rep):
+        return False
+    if match.similarity >= SURE_MIN_SIMILARITY:
         return True
     return match.similarity >= PLAIN_MIN_SIMILARITY and match.plain is not None
+
+
+def _about_rep(text: str, rep: str) -> bool:
+    first = rep.split()[0]
+    return bool(re.search(rf"\b({re.escape(first)}|she|he|her|his|they)\b", text, re.IGNORECASE))
 
 
 def _is_instruction(text: str) -> bool:

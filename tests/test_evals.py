@@ -13,7 +13,7 @@ from coach.config import Settings
 from coach.records import CallCount, Evidence, Intervention, Observation
 from evals import golden
 from evals.feedback import add_feedback
-from evals.floor import floor_checks
+from evals.floor import floor_checks, unplanted
 from evals.gate import gate_regressions, load_gate_config
 from evals.metrics import (
     CitedQuote, citation_problems, covered_groups, first_relevant_rank, group_coverage, hit_at_k,
@@ -145,7 +145,8 @@ def test_floor_checks_pass_on_a_correct_memory():
               obs("Dana Okafor", None, "gap", quote="Dana's camera was off for the first ten minutes", promoted=False)]
     checks = floor_checks(memory, [intervention(False)], FLOOR)
     assert [c.name for c in checks if not c.passed] == []
-    assert {c.group for c in checks} == {"pattern", "team", "one-off", "injection", "intervention", "precision"}
+    assert {c.group for c in checks} == {"pattern", "team", "one-off", "injection", "intervention"}
+    assert unplanted([o for o in memory if o.promoted], FLOOR) == []
 
 
 def test_floor_checks_catch_missing_patterns_promoted_one_offs_injections_and_wrong_helped():
@@ -161,8 +162,8 @@ def test_floor_checks_catch_missing_patterns_promoted_one_offs_injections_and_wr
         "Jun Park one-off objection-handling (Jun acknowledged it.)",
         "no observation quotes the injection line",
         "Marco Bellini 2026-09-25 forecast-discipline helped=False",
-        "every promoted observation is a planted pattern",
     }
+    assert [o.theme for o in unplanted(memory, FLOOR)] == ["objection-handling", "pitching-too-early", "forecast-discipline"]
 
 
 # -- gate and comparison ---------------------------------------------------------------------
@@ -399,7 +400,7 @@ def test_memory_checks_are_unavailable_until_the_memory_exists():
 
     without = object()
     assert mental_model_coverage(without, golden.load_mental_models())[1].note.startswith("unavailable")
-    assert observation_checks(without, FLOOR)[1].value is None
+    assert {m.value for m in observation_checks(without, FLOOR)[1].values()} == {None}
 
 
 def test_memory_checks_measure_models_and_the_sample_floor():
@@ -409,14 +410,15 @@ def test_memory_checks_measure_models_and_the_sample_floor():
     model = MentalModel("discovery-playbook", "Discovery Playbook", "q",
                         "Use SPIN: implication questions; Gap Selling maps the current state.", (), 1, "t")
     floor = FLOOR | {"observations": [FLOOR["observations"][0] | {"calls": ["knowledge/calls/a.md"]}]}
-    memory = FakeMemory([obs("Dana Okafor", "pitching-too-early", "gap")], [intervention(False)], [model],
-                        ["/tmp/x/knowledge/calls/a.md"])
+    memory = FakeMemory([obs("Dana Okafor", "pitching-too-early", "gap"), obs("Dana Okafor", "next-steps", "gap")],
+                        [intervention(False)], [model], ["/tmp/x/knowledge/calls/a.md"])
     models, coverage = mental_model_coverage(memory, golden.load_mental_models())
     assert [m.found for m in models] == [True, False]
     assert models[0].covered[:3] == (True, True, True) and not any(models[1].covered)
     assert coverage.value == pytest.approx(sum(models[0].covered) / coverage.n)
-    checks, metric = observation_checks(memory, floor)
+    checks, metrics = observation_checks(memory, floor)
     assert [c.name for c in checks if not c.passed] == ["team cost-of-inaction gap (Jun Park, Leah Whitfield)"]
-    assert metric.value == pytest.approx((len(checks) - 1) / len(checks))
+    assert metrics["observation_checks"].value == pytest.approx((len(checks) - 1) / len(checks))
+    assert metrics["observation_precision"] == Metric(0.5, 2, "not planted: Dana Okafor next-steps gap")
     elsewhere = FakeMemory([], [], [], ["knowledge/playbooks/coach.md"])
-    assert observation_checks(elsewhere, floor)[1].note.startswith("unavailable: the sample floor")
+    assert observation_checks(elsewhere, floor)[1]["observation_checks"].note.startswith("unavailable: the sample floor")

@@ -112,8 +112,7 @@ def test_markup_in_a_call_note_is_shown_as_text(kb):
     for shown in (message, panel):
         assert "<script" not in shown and "<b>" not in shown
     assert "&lt;script&gt;" in message and "&lt;script&gt;" in panel
-    assert "](http" not in message.replace("\\]", "")  # no link or image can form
-    assert "!\\[pixel]" in message
+    assert "!\\[pixel](http" in message  # an escaped bracket: no image or link can form
 
 
 def test_render_escapes_observation_evidence_and_model_text():
@@ -129,9 +128,9 @@ def test_render_escapes_observation_evidence_and_model_text():
     assert "calls/a.md" in html and "&lt;script&gt;" in html
     model = MentalModel("m", "Discovery <Playbook>", "q", "Do this [1] <iframe src=x> [x](javascript:alert(1))",
                         (ModelCitation(1, "a`b.md", "S", "<b>quote</b>"),), 2, "2026-10-01T09:00:00+00:00")
-    text = render.model_markdown(model)
+    text = render.model_markdown(model) + render.model_sources(model)
     assert "<iframe" not in text and "<b>" not in text and "<Playbook>" not in text
-    assert "\\[x](javascript" in text and "2026-10-01 09:00 UTC" in text
+    assert "\\[x](javascript" in text and "2026-10-01 09:00 UTC" in text and "&lt;b&gt;quote" in text
     history = render.history_markdown([ModelVersion(2, "2026-10-01", ("+ a ```` fence", "- b"))])
     assert "`````diff" in history
 
@@ -139,7 +138,7 @@ def test_render_escapes_observation_evidence_and_model_text():
 def test_highlight_ignores_emphasis_and_whitespace_differences():
     passage = "Intro line.\n\n**Acknowledge** — Validate\n   the concern <now>.\n\nTail."
     html = render.highlight(passage, [(1, "Acknowledge — Validate the concern <now>.")])
-    assert "<mark>Acknowledge — Validate\nthe concern &lt;now&gt;.</mark>" in html
+    assert "<mark>Acknowledge — Validate\n   the concern &lt;now&gt;.</mark><sup class=\"coach-ref\">[1]</sup>" in html
     missing = render.highlight("Some text.", [(2, "not in there")])
     assert "<mark>not in there</mark>" in missing
 
@@ -320,7 +319,8 @@ def test_mental_models_render_with_citations_and_history(kb):
     choices = handlers.model_choices(kb)
     if not choices:
         pytest.skip("no mental models were built for this store (is knowledge/bank.json there?)")
-    document, history = handlers.model_view(kb, choices[0][1])
-    assert document.startswith(f"## {render.safe_markdown(choices[0][0])}")
-    assert "### Sources" in document and "refreshed" in document
-    assert history
+    document, sources, history = handlers.model_view(kb, choices[0][1])
+    assert document.startswith(f"# {render.safe_markdown(choices[0][0])}\n*Version ")
+    assert "refreshed" in document and "[1]" in document
+    assert sources.startswith("**[1]** `") and "> " in sources
+    assert history.startswith("**Version ")

@@ -51,11 +51,12 @@ def build_app(kb) -> gr.Blocks:
                 refresh_models = _models_tab(kb)
             with gr.Tab("Knowledge", id="knowledge") as knowledge_tab:
                 refresh_knowledge = _knowledge_tab(kb)
-            with gr.Tab("Evals", id="evals"):
-                _evals_tab(kb)
+            with gr.Tab("Evals", id="evals") as evals_tab:
+                refresh_evals = _evals_tab(kb)
         observations_tab.select(**refresh_observations)
         models_tab.select(**refresh_models)
         knowledge_tab.select(**refresh_knowledge)
+        evals_tab.select(**refresh_evals)
         app.load(**restore)  # the conversation this browser had before a reload
     return app
 
@@ -70,7 +71,7 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
                             "Answers quote your team's playbooks and call notes; every claim carries a "
                             "[n] marker that points to its source on the right.",
                 examples=[{"text": q} for q in handlers.EXAMPLE_QUESTIONS],
-                feedback_options=("Like", "Dislike"), buttons=["copy"],
+                feedback_options=("Like", "Dislike"), buttons=["copy"], elem_id="coach-chat",
             )
             question = gr.Textbox(placeholder="Ask a question, e.g. How do I handle a timing objection?",
                                   show_label=False, lines=1, max_lines=4, submit_btn="Ask",
@@ -119,7 +120,7 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
 def _observations_tab(kb) -> dict:
     gr.Markdown("Patterns the coaching memory found across call notes. Pick a row to read its evidence.")
     with gr.Row():
-        rep = gr.Dropdown(label="Rep", scale=2)
+        rep = gr.Dropdown(label="Rep", scale=2, elem_id="coach-obs-rep")
         theme_pick = gr.Dropdown(label="Theme", scale=2)
         polarity = gr.Radio([("All", ""), ("Strengths", "strength"), ("Gaps", "gap")], value="",
                             label="Strength / gap", scale=2)
@@ -130,13 +131,15 @@ def _observations_tab(kb) -> dict:
     listed = gr.State([])
     table = gr.Dataframe(headers=handlers.OBSERVATION_COLUMNS, interactive=False, wrap=True,
                          label="Observations", max_height=420, elem_classes="coach-table",
+                         elem_id="coach-obs-table",
                          column_widths=["12%", "18%", "8%", "44%", "6%", "12%"])
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             evidence = gr.HTML(handlers.evidence_for(kb, [], None), elem_id="coach-evidence")
         with gr.Column(scale=3):
             chart = gr.BarPlot(x="week", y="facts", color="theme", x_title="Week starting", y_title="Facts",
-                               height=360, label="Themes over time", colors_in_legend=[])
+                               height=360, label="Themes over time", colors_in_legend=[],
+                               elem_id="coach-chart")
             legend = gr.HTML()  # the plot's own legend does not draw inside a tab (gradio 6.31)
     gr.Markdown("### Coaching interventions\nWhat a coach asked a rep to change, and the share of "
                 "calls with the gap before and after.")
@@ -174,13 +177,17 @@ def _observations_tab(kb) -> dict:
 
 # -- Mental models ----------------------------------------------------------------------
 def _models_tab(kb) -> dict:
-    pick = gr.Radio(label="Mental model", choices=[])
+    pick = gr.Radio(label="Mental model", choices=[], elem_id="coach-model-pick")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             document = gr.Markdown(handlers.NO_MODELS, elem_id="coach-model-doc")
         with gr.Column(scale=2):
-            versions = gr.Markdown()
-    pick.change(lambda model_id: handlers.model_view(kb, model_id), [pick], [document, versions])
+            gr.Markdown("### Sources")
+            sources = gr.Markdown(max_height=620, elem_id="coach-model-sources")
+            with gr.Accordion("Version history", open=False):
+                versions = gr.Markdown(max_height=480)
+    outputs = [document, sources, versions]
+    pick.change(lambda model_id: handlers.model_view(kb, model_id), [pick], outputs)
 
     def on_open(current):
         choices = handlers.model_choices(kb)
@@ -188,7 +195,7 @@ def _models_tab(kb) -> dict:
         chosen = current if current in ids else (ids[0] if ids else None)
         return (gr.update(choices=choices, value=chosen), *handlers.model_view(kb, chosen))
 
-    return dict(fn=on_open, inputs=[pick], outputs=[pick, document, versions])
+    return dict(fn=on_open, inputs=[pick], outputs=[pick, *outputs])
 
 
 # -- Knowledge --------------------------------------------------------------------------
@@ -197,14 +204,15 @@ def _knowledge_tab(kb) -> dict:
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             files = gr.File(file_count="multiple", label=f"Call notes (.md, .txt), CSV exports or playbooks (.md) — up to {limit} each",
-                            height=180)
+                            height=180, elem_id="coach-upload")
             playbook = gr.Checkbox(label="These are playbooks (markdown guides everyone should follow)")
-            ingest = gr.Button("Ingest", variant="primary")
+            ingest = gr.Button("Ingest", variant="primary", elem_id="coach-ingest")
         with gr.Column(scale=3):
             ingest_note = gr.Markdown("Uploaded files are stored in the data dir and ingested; "
                                       "the report lists what happened to each file.")
             report = gr.Dataframe(headers=handlers.REPORT_COLUMNS, interactive=False, wrap=True,
-                                  label="Ingest report", max_height=300, elem_classes="coach-table")
+                                  label="Ingest report", max_height=300, elem_classes="coach-table",
+                                  elem_id="coach-report", column_widths=["20%", "42%", "12%", "26%"])
     gr.Markdown("### In the store")
     summary = gr.Markdown()
     listing = gr.Dataframe(headers=handlers.STORE_COLUMNS, interactive=False, wrap=True, max_height=420,
@@ -236,20 +244,25 @@ def _knowledge_tab(kb) -> dict:
 
 
 # -- Evals ------------------------------------------------------------------------------
-def _evals_tab(kb) -> None:
-    gr.Markdown("### Evaluations\nEvaluations arrive with `coach eval`: it scores retrieval and answers on "
-                "the golden question sets and compares runs. Until then, run it from the command line.\n\n"
-                "### Feedback → eval questions\nAnswers rated thumbs-down in the Ask tab can seed new golden "
-                "questions.")
-    export = gr.Button("Export thumbs-down questions", size="md")
-    note = gr.Markdown()
-    exported = gr.File(label="Eval questions (JSONL)", interactive=False, visible=False)
+def _evals_tab(kb) -> dict:
+    gr.Markdown("Evaluations run with `coach eval`: it scores retrieval and answers on the golden question "
+                "sets and compares runs. The latest report is shown below.")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            report = gr.Markdown(handlers.NO_EVAL_REPORT)
+        with gr.Column(scale=2):
+            gr.Markdown("### Feedback → eval questions\nAnswers rated thumbs-down in the Ask tab can seed "
+                        "new golden questions (`coach eval --add-feedback` adds them for review).")
+            export = gr.Button("Export thumbs-down questions", size="md")
+            note = gr.Markdown()
+            exported = gr.File(label="Eval questions (JSONL)", interactive=False, visible=False)
 
     def on_export():
         text, path = handlers.export_feedback(kb)
         return text, gr.update(value=path, visible=path is not None)
 
     export.click(on_export, None, [note, exported])
+    return dict(fn=lambda: handlers.latest_eval_report(kb), inputs=None, outputs=[report])
 
 
 # -- serving ----------------------------------------------------------------------------

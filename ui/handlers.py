@@ -19,7 +19,7 @@ import pandas as pd
 
 from coach.errors import CoachError, InputError
 from coach.feedback import FeedbackLog
-from coach.records import Intervention, Observation
+from coach.records import Evidence, Intervention, Observation
 from ingest.files import display_path
 from ui import render, uploads
 from ui.uploads import Upload
@@ -169,10 +169,11 @@ def observations_view(kb, rep: str | None = None, theme: str | None = None, pola
         return ObservationsView(NO_OBSERVATIONS, empty)
     labels = theme_labels(kb)
     labels |= {o.theme: _pretty(o.theme) for o in everything if o.theme not in labels}
-    colors = theme_colors(labels)
+    colors = theme_colors({o.theme: labels[o.theme] for o in everything})
     wanted = [o for o in everything
               if (include_one_offs or o.promoted) and _matches(o, theme, polarity, start, end)]
-    chart = theme_timeline([o for o in everything if _matches(o, theme, polarity, start, end)], labels, start, end)
+    charted = [o for o in everything if _matches(o, theme, polarity, start, end)]
+    chart = theme_timeline(charted, labels, start, end, keep=evidence_by(kb, rep) if rep else None)
     title = f"Facts per week by theme — {rep or 'all reps'}"
     colors = {label: colour for label, colour in colors.items() if label in set(chart["theme"])}
     if not wanted:
@@ -192,17 +193,21 @@ def evidence_for(kb, observations: list[Observation], row: int | None) -> str:
 
 
 _PALETTE = ("#4f46e5", "#f59e0b", "#10b981", "#ef4444", "#0ea5e9", "#a855f7", "#84cc16", "#ec4899",
-            "#14b8a6", "#f97316", "#64748b", "#eab308")
+            "#78350f", "#f97316", "#64748b", "#0f766e", "#facc15", "#1e3a8a", "#be123c", "#a3a3a3")
 
 
 def theme_colors(labels: dict[str, str]) -> dict[str, str]:
-    """A colour per theme label, fixed by theme id so filtering never repaints a theme."""
+    """A colour per theme label, in theme id order, so narrowing the filters never repaints a theme."""
     return {label: _PALETTE[i % len(_PALETTE)] for i, (_, label) in enumerate(sorted(labels.items()))}
 
 
 def theme_timeline(observations: list[Observation], labels: dict[str, str],
-                   start: date | None = None, end: date | None = None) -> pd.DataFrame:
-    """One row per (week, theme): how many facts (dated evidence quotes) fall in that week."""
+                   start: date | None = None, end: date | None = None,
+                   keep: Callable[[Evidence], bool] | None = None) -> pd.DataFrame:
+    """One row per (week, theme): how many facts (dated evidence quotes) fall in that week.
+
+    ``keep`` picks the evidence to count (e.g. one rep's, out of team observations).
+    """
     seen: set[tuple[str, str, str, str]] = set()
     rows = []
     for o in observations:
@@ -211,6 +216,8 @@ def theme_timeline(observations: list[Observation], labels: dict[str, str],
             key = (o.theme, e.source, e.date, e.quote)
             if day is None or key in seen or (start and day < start) or (end and day > end):
                 continue
+            if keep is not None and not keep(e):
+                continue
             seen.add(key)
             week = day - timedelta(days=day.weekday())
             rows.append({"week": week.isoformat(), "theme": labels.get(o.theme, _pretty(o.theme))})
@@ -218,6 +225,31 @@ def theme_timeline(observations: list[Observation], labels: dict[str, str],
         return pd.DataFrame(columns=["week", "theme", "facts"])
     frame = pd.DataFrame(rows).groupby(["week", "theme"]).size().reset_index(name="facts")
     return frame.sort_values(["week", "theme"]).reset_index(drop=True)
+
+
+def evidence_by(kb, rep: str) -> Callable[[Evidence], bool]:
+    """A test for "this evidence quote comes from one of ``rep``'s call notes"."""
+    notes: dict[tuple[str, str], list] = {}
+    for note in kb.docstore.notes():
+        notes.setdefault((note.source, note.date), []).append(note)
+
+    def keep(evidence: Evidence) -> bool:
+        candidates = notes.get((evidence.source, evidence.date), [])
+        if len(candidates) > 1:  # a CSV export holds several calls on one day
+            quote = _squash(evidence.quote)
+            candidates = [n for n in candidates if quote in _squash(n.body)] or candidates
+        return any(_same_rep(n.rep, rep) for n in candidates)
+
+    return keep
+
+
+def _same_rep(name: str | None, wanted: str) -> bool:
+    name, wanted = (name or "").strip().lower(), wanted.strip().lower()
+    return bool(name) and (name == wanted or name.split()[0] == wanted)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.replace("*", "").replace("_", "").split()).lower()
 
 
 INTERVENTION_COLUMNS = ["Date", "Rep", "Theme", "Coaching action", "Before", "After", "Result"]
@@ -293,18 +325,18 @@ def model_choices(kb) -> list[tuple[str, str]]:
     return [(m.name, m.id) for m in models]
 
 
-def model_view(kb, model_id: str | None) -> tuple[str, str]:
-    """The model as a markdown document, and its version history."""
+def model_view(kb, model_id: str | None) -> tuple[str, str, str]:
+    """The model as a markdown document, its numbered sources, and its version history."""
     if not model_id:
-        return NO_MODELS, ""
+        return NO_MODELS, "", ""
     try:
         model = memory_call(kb, "mental_model", model_id)
         history = memory_call(kb, "model_history", model_id) or []
     except CoachError as error:
-        return str(error), ""
+        return str(error), "", ""
     if model is None:
-        return NO_MODELS, ""
-    return render.model_markdown(model), render.history_markdown(history)
+        return NO_MODELS, "", ""
+    return render.model_markdown(model), render.model_sources(model), render.history_markdown(history)
 
 
 # -- Knowledge --------------------------------------------------------------------------
@@ -420,6 +452,20 @@ def remove_source(kb, source: str | None) -> str:
 
 
 # -- Evals ------------------------------------------------------------------------------
+NO_EVAL_REPORT = ("No evaluation report yet. Run `coach eval` (or `coach eval --fast`) and the latest "
+                  "report appears here.")
+
+
+def latest_eval_report(kb) -> str:
+    """The newest report written by ``coach eval``, as markdown (evals run from the CLI)."""
+    try:
+        from evals.report import load_latest, render_markdown
+    except ImportError:
+        return NO_EVAL_REPORT
+    report = load_latest(Path(kb.data_dir))
+    return NO_EVAL_REPORT if report is None else render_markdown(report)
+
+
 def export_feedback(kb) -> tuple[str, str | None]:
     """Write thumbs-down questions as eval lines in the data dir; returns (message, file)."""
     target = Path(kb.data_dir) / "feedback-eval-questions.jsonl"

@@ -192,7 +192,7 @@ def evidence_html(observation: Observation, theme_label: str) -> str:
     items = "".join(
         '<li class="coach-evidence">'
         f'<div class="coach-meta">{text(e.date)} · <span class="coach-path">{text(e.source)}</span></div>'
-        f"<blockquote>{text(e.quote)}</blockquote></li>"
+        f"<blockquote>{text(_plain(e.quote))}</blockquote></li>"
         for e in observation.evidence
     )
     return (
@@ -212,29 +212,32 @@ def legend_html(colors: dict[str, str]) -> str:
 
 
 def model_markdown(model: MentalModel) -> str:
-    """A mental model as a markdown document with its numbered sources."""
-    lines = [
-        f"## {safe_markdown(model.name)}",
-        f"*Version {model.version} · refreshed {safe_markdown(when(model.refreshed_at))} · "
-        f"built from the question: “{safe_markdown(model.source_query)}”*",
-        "",
-        safe_markdown(model.content),
-        "",
-        "### Sources",
-    ]
+    """A mental model as a markdown document: its own content under a line saying how fresh it is."""
+    meta = (f"*Version {model.version} · refreshed {safe_markdown(when(model.refreshed_at))} · "
+            f"{len(model.citations)} sources*")
+    content = safe_markdown(model.content)
+    if content.startswith("# "):  # keep the model's own title on top
+        title, _, rest = content.partition("\n")
+        return f"{title}\n{meta}\n\n{rest}"
+    return f"# {safe_markdown(model.name)}\n{meta}\n\n{content}"
+
+
+def model_sources(model: MentalModel) -> str:
+    """The numbered citations of a mental model, each with its verbatim quote."""
+    if not model.citations:
+        return "*No sources yet.*"
+    lines = []
     for c in model.citations:
         where = c.section or c.date or ""
-        lines.append(f"{c.n}. `{_code(c.source)}`{' — ' + safe_markdown(where) if where else ''}  ")
-        lines.append(f"   > {safe_markdown(' '.join(c.quote.split()))}")
-    if not model.citations:
-        lines.append("*No sources yet.*")
+        lines.append(f"**[{c.n}]** `{_code(c.source)}`{' — ' + safe_markdown(where) if where else ''}")
+        lines.append(f"> {safe_markdown(' '.join(_plain(c.quote).split()))}\n")
     return "\n".join(lines)
 
 
 def history_markdown(versions: Sequence[ModelVersion]) -> str:
     if not versions:
         return "*No earlier versions yet: the model is refreshed when new notes are ingested.*"
-    parts = ["### Version history"]
+    parts = []
     for version in sorted(versions, key=lambda v: v.version, reverse=True):
         parts.append(f"**Version {version.version}** · {safe_markdown(when(version.refreshed_at))}")
         parts.append(fenced(version.changes, "diff") if version.changes else "*No changes recorded.*")
@@ -247,6 +250,11 @@ def when(iso: str) -> str:
     if not match:
         return iso or ""
     return f"{match[1]} {match[2]}{' UTC' if match[3] else ''}"
+
+
+def _plain(quote: str) -> str:
+    """A quote without markdown bold markers (quotes are verbatim modulo emphasis)."""
+    return quote.replace("**", "").replace("__", "")
 
 
 def _code(value: str) -> str:

@@ -6,14 +6,16 @@ import gradio as gr
 
 
 def theme() -> gr.themes.Base:
+    # system fonts: nothing to fetch, and bold text never falls back to another face
     return gr.themes.Default(
         primary_hue="indigo", secondary_hue="amber", neutral_hue="slate", radius_size="md",
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
     ).set(block_title_text_weight="600", button_large_radius="*radius_md")
 
 
 CSS = """
 .gradio-container { max-width: 1400px !important; margin: 0 auto; }
-.gradio-container strong, .gradio-container b { font-weight: 600 !important; }
 .coach-table table, .coach-table td, .coach-table th, .coach-table span { font-family: var(--font) !important; }
 #coach-header { display: flex; align-items: baseline; gap: 12px; padding: 4px 2px 0; }
 #coach-header h1 { font-size: 1.6rem; margin: 0; font-weight: 700; letter-spacing: -0.01em; }
