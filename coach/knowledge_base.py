@@ -80,7 +80,7 @@ class KnowledgeBase:
     # -- operations ---------------------------------------------------------------------
     def ingest(self, paths: list[Path], progress: Progress | None = None,
                reindex: bool = False) -> IngestReport:
-        with self._ingest_lock():
+        with self.ingest_lock():
             if reindex:
                 self._drop_index()
             files, folders, problems = discover(paths)
@@ -206,7 +206,7 @@ class KnowledgeBase:
         shutil.rmtree(self.data_dir / "bm25", ignore_errors=True)
 
     @contextmanager
-    def _ingest_lock(self):
+    def ingest_lock(self):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.data_dir / "ingest.lock", "w") as handle:
             try:

@@ -102,18 +102,17 @@ def gate_regressions(current: SuiteReport, baseline: SuiteReport | None, config:
     for rule in config.rules:
         for scope in scopes:
             after = current.metric(scope, rule.metric)
+            if after is None:
+                continue  # not measured at this scope
             before = baseline.metric(scope, rule.metric) if baseline else None
-            problem = _check(rule, before.value if before else None, after.value if after else None,
-                             measured=after is not None)
+            before_value = before.value if before else None
+            problem = _check(rule, before_value, after.value)
             if problem:
-                found.append(Regression(scope, rule.metric, before.value if before else None,
-                                        after.value if after else None, problem))
+                found.append(Regression(scope, rule.metric, before_value, after.value, problem))
     return found
 
 
-def _check(rule: Rule, before: float | None, after: float | None, measured: bool) -> str | None:
-    if not measured:
-        return None  # this metric is not measured at this scope
+def _check(rule: Rule, before: float | None, after: float | None) -> str | None:
     if after is None:
         return "became unavailable" if before is not None else None
     if rule.min is not None and after < rule.min - EPSILON:
@@ -144,24 +143,20 @@ def gated_ingest(settings: Settings, paths: list[Path], progress: Progress | Non
                           "or ingest without --gate")
     config = config or load_gate_config()
     live = KnowledgeBase(settings, embedder)
-    with live._ingest_lock():
+    with live.ingest_lock():
         staged = staging.stage(settings.data_dir)
         try:
             result = _evaluate_update(settings, staged, paths, progress, config, live.embedder)
-        except BaseException:
-            staging.discard(staged)
-            raise
-        if result.regressions:
-            staging.discard(staged)
-            saved = write_report(_at(result.candidate, settings.data_dir), settings.data_dir,
-                                 prefix="gate-refused", comparison=result.comparison, latest=False)
-            result = replace(result, report=saved)
-            message = summary(list(result.regressions), result.worse_questions, saved)
-            raise UpdateRefused(f"the update was refused by the evaluation gate: {message}", result=result)
-        try:
-            staging.promote(staged, settings.data_dir)
+            if not result.regressions:
+                staging.promote(staged, settings.data_dir)
         finally:
-            staging.discard(staged)  # already gone after a promotion; the leftovers after a failed one
+            staging.discard(staged)  # after a promotion there is nothing left to discard
+    if result.regressions:
+        saved = write_report(_at(result.candidate, settings.data_dir), settings.data_dir,
+                             prefix="gate-refused", comparison=result.comparison, latest=False)
+        result = replace(result, report=saved)
+        message = summary(list(result.regressions), result.worse_questions, saved)
+        raise UpdateRefused(f"the update was refused by the evaluation gate: {message}", result=result)
     saved = write_report(_at(result.candidate, settings.data_dir), settings.data_dir, comparison=result.comparison)
     return replace(result, promoted=True, report=saved)
 

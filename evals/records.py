@@ -75,8 +75,9 @@ class SuiteReport:
     version: int = SUITE_VERSION
 
     def metric(self, scope: str, name: str) -> Metric | None:
-        metrics = self.suite if scope == SUITE else self.sets[scope].metrics if scope in self.sets else {}
-        return metrics.get(name)
+        if scope == SUITE:
+            return self.suite.get(name)
+        return self.sets[scope].metrics.get(name) if scope in self.sets else None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

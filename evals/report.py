@@ -44,7 +44,10 @@ def render_problems(report: SuiteReport, limit: int = 12) -> str:
     """The questions and checks that failed something, one line each."""
     lines = []
     for name, s in report.sets.items():
-        lines.extend(f"{name} {r.id}: {'; '.join(problems)}" for r in s.questions if (problems := question_problems(r)))
+        for r in s.questions:
+            problems = question_problems(r)
+            if problems:
+                lines.append(f"{name} {r.id}: {'; '.join(problems)}")
     lines.extend(f"memory: {c.name}: {c.detail or 'failed'}" for c in report.floor if not c.passed)
     lines.extend(f"mental model {m.id}: missing {', '.join(m.missing)}" for m in report.models if m.missing)
     if len(lines) > limit:
@@ -85,8 +88,9 @@ def render_markdown(report: SuiteReport, comparison: Comparison | None = None) -
         out.append("")
     if report.floor:
         out += ["## Coaching memory on the sample floor", ""]
-        out += [f"- [{'x' if c.passed else ' '}] {c.group}: {c.name}" + (f" ({c.detail})" if c.detail and not c.passed else "")
-                for c in report.floor]
+        for c in report.floor:
+            detail = f" ({c.detail})" if c.detail and not c.passed else ""
+            out.append(f"- [{'x' if c.passed else ' '}] {c.group}: {c.name}{detail}")
     return "\n".join(out) + "\n"
 
 
@@ -135,7 +139,8 @@ def load_report(path: Path) -> SuiteReport:
     try:
         return SuiteReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except OSError as exc:
-        raise InputError(f"cannot read the report {path} ({exc.strerror}); give a report-*.json from <data-dir>/evals/") from None
+        raise InputError(f"cannot read the report {path} ({exc.strerror}); "
+                         "give a report-*.json from <data-dir>/evals/") from None
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise InputError(f"{path} is not a coach eval report ({type(exc).__name__}: {exc}); "
                          "give a report-*.json written by coach eval") from None
@@ -218,9 +223,13 @@ def _floor_diffs(current: SuiteReport, baseline: SuiteReport) -> list[QuestionDi
     diffs = []
     for check in current.floor:
         old = before.get(check.name)
-        if old is not None and old.passed != check.passed:
-            text = f"{check.group} check {'now fails' if old.passed else 'now passes'}" + (f": {check.detail}" if check.detail else "")
-            diffs.append(QuestionDiff(SUITE, check.name, check.name, (text,) if old.passed else (), () if old.passed else (text,)))
+        if old is None or old.passed == check.passed:
+            continue
+        if old.passed:
+            text = f"{check.group} check now fails" + (f": {check.detail}" if check.detail else "")
+            diffs.append(QuestionDiff(SUITE, check.name, check.name, worse=(text,)))
+        else:
+            diffs.append(QuestionDiff(SUITE, check.name, check.name, better=(f"{check.group} check now passes",)))
     return diffs
 
 

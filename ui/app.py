@@ -15,11 +15,10 @@ import gradio as gr
 
 from coach.errors import ConfigError
 from ingest.files import MAX_BYTES
-from ui import handlers, render, uploads
+from ui import coaching, handlers, render, uploads
 from ui.theme import CSS, theme
 
 ASK_CONCURRENCY = 8  # questions answered at once; ingest runs one at a time
-EXPORT_FILE = "feedback-eval-questions.jsonl"
 
 
 def warm_up(kb) -> None:
@@ -44,7 +43,7 @@ def build_app(kb) -> gr.Blocks:
                                   secret=_browser_secret(kb.data_dir))
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                restore = _ask_tab(kb, history)
+                on_load = _ask_tab(kb, history)
             with gr.Tab("Observations", id="observations") as observations_tab:
                 refresh_observations = _observations_tab(kb)
             with gr.Tab("Mental models", id="models") as models_tab:
@@ -57,7 +56,7 @@ def build_app(kb) -> gr.Blocks:
         models_tab.select(**refresh_models)
         knowledge_tab.select(**refresh_knowledge)
         evals_tab.select(**refresh_evals)
-        app.load(**restore)  # the conversation this browser had before a reload
+        app.load(**on_load)
     return app
 
 
@@ -82,7 +81,7 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
             feedback_note = gr.Markdown()
             with gr.Accordion("Options", open=False):
                 with gr.Row():
-                    rep = gr.Dropdown([("Everyone", "")] + handlers.rep_names(kb), value="",
+                    rep = gr.Dropdown([("Everyone", "")] + coaching.rep_names(kb), value="",
                                       label="Call notes of", info="Playbooks are always used")
                     k = gr.Slider(3, 10, value=5, step=1, label="Passages to read")
         with gr.Column(scale=2, min_width=320):
@@ -102,18 +101,23 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
         index = event.index if isinstance(event.index, int) else event.index[0]
         return handlers.sources_for_message(state, index)
 
-    ask_io = dict(fn=on_ask, inputs=[question, history, rep, k], outputs=[history, chatbot, sources, question],
-                  concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
-    question.submit(**ask_io)
     def on_example(event: gr.SelectData):
         return event.value["text"]
 
+    def on_load(state, rep_name):
+        reps = [("Everyone", "")] + coaching.rep_names(kb)
+        return (*handlers.restore(state), gr.update(choices=reps, value=rep_name or ""))
+
+    ask_io = dict(fn=on_ask, inputs=[question, history, rep, k], outputs=[history, chatbot, sources, question],
+                  concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+    question.submit(**ask_io)
     chatbot.example_select(on_example, None, question).then(**ask_io)
     chatbot.like(on_like, [history, comment], [feedback_note, comment])
     chatbot.select(on_select, [history], [sources])
     chatbot.clear(lambda: (handlers.new_history(), render.sources_html(None), ""), None,
                   [history, sources, feedback_note])
-    return dict(fn=handlers.restore, inputs=[history], outputs=[chatbot, sources])
+    # on page load: the conversation this browser had before a reload, and the current reps
+    return dict(fn=on_load, inputs=[history, rep], outputs=[chatbot, sources, rep])
 
 
 # -- Observations -----------------------------------------------------------------------
@@ -129,13 +133,13 @@ def _observations_tab(kb) -> dict:
         one_offs = gr.Checkbox(label="Include one-off facts", value=False, scale=1)
     message = gr.Markdown()
     listed = gr.State([])
-    table = gr.Dataframe(headers=handlers.OBSERVATION_COLUMNS, interactive=False, wrap=True,
+    table = gr.Dataframe(headers=coaching.OBSERVATION_COLUMNS, interactive=False, wrap=True,
                          label="Observations", max_height=420, elem_classes="coach-table",
                          elem_id="coach-obs-table",
                          column_widths=["12%", "18%", "8%", "44%", "6%", "12%"])
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
-            evidence = gr.HTML(handlers.evidence_for(kb, [], None), elem_id="coach-evidence")
+            evidence = gr.HTML(coaching.evidence_for(kb, [], None), elem_id="coach-evidence")
         with gr.Column(scale=3):
             chart = gr.BarPlot(x="week", y="facts", color="theme", x_title="Week starting", y_title="Facts",
                                height=360, label="Themes over time", colors_in_legend=[],
@@ -144,31 +148,33 @@ def _observations_tab(kb) -> dict:
     gr.Markdown("### Coaching interventions\nWhat a coach asked a rep to change, and the share of "
                 "calls with the gap before and after.")
     interventions_note = gr.Markdown()
-    interventions = gr.Dataframe(headers=handlers.INTERVENTION_COLUMNS, interactive=False, wrap=True,
+    interventions = gr.Dataframe(headers=coaching.INTERVENTION_COLUMNS, interactive=False, wrap=True,
                                  max_height=360, elem_classes="coach-table",
                                  column_widths=["10%", "13%", "17%", "30%", "11%", "11%", "8%"])
 
     def refresh(rep_name, theme_id, polarity_value, start, end, include_one_offs):
-        view = handlers.observations_view(kb, rep_name, theme_id, polarity_value, start, end, include_one_offs)
-        note, rows = handlers.interventions_table(kb, rep_name)
-        return (view.message, view.table, view.observations, handlers.evidence_for(kb, [], None),
+        view = coaching.observations_view(kb, rep_name, theme_id, polarity_value, start, end, include_one_offs)
+        note, rows = coaching.interventions_table(kb, rep_name)
+        return (view.message, view.table, view.observations, coaching.evidence_for(kb, [], None),
                 gr.update(value=view.chart, label=view.chart_title, color_map=view.colors or None),
                 render.legend_html(view.colors), note, rows)
 
     filters = [rep, theme_pick, polarity, date_from, date_to, one_offs]
     outputs = [message, table, listed, evidence, chart, legend, interventions_note, interventions]
-    for control in filters:
+    for control in (rep, theme_pick, polarity, one_offs):
+        control.input(refresh, filters, outputs)  # user changes only, not the tab's own refresh
+    for control in (date_from, date_to):
         control.change(refresh, filters, outputs)
 
     def on_row(observations, event: gr.SelectData):
         row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
-        return handlers.evidence_for(kb, observations, row)
+        return coaching.evidence_for(kb, observations, row)
 
     table.select(on_row, [listed], [evidence])
 
     def on_open(rep_name, theme_id, *rest):
-        reps = [("All reps", "")] + handlers.rep_names(kb)
-        themes = [("All themes", "")] + sorted((label, tid) for tid, label in handlers.theme_labels(kb).items())
+        reps = [("All reps", "")] + coaching.rep_names(kb)
+        themes = [("All themes", "")] + sorted((label, tid) for tid, label in coaching.theme_labels(kb).items())
         return (gr.update(choices=reps, value=rep_name or ""), gr.update(choices=themes, value=theme_id or ""),
                 *refresh(rep_name, theme_id, *rest))
 
@@ -180,20 +186,20 @@ def _models_tab(kb) -> dict:
     pick = gr.Radio(label="Mental model", choices=[], elem_id="coach-model-pick")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            document = gr.Markdown(handlers.NO_MODELS, elem_id="coach-model-doc")
+            document = gr.Markdown(coaching.NO_MODELS, elem_id="coach-model-doc")
         with gr.Column(scale=2):
             gr.Markdown("### Sources")
             sources = gr.Markdown(max_height=620, elem_id="coach-model-sources")
             with gr.Accordion("Version history", open=False):
                 versions = gr.Markdown(max_height=480)
     outputs = [document, sources, versions]
-    pick.change(lambda model_id: handlers.model_view(kb, model_id), [pick], outputs)
+    pick.change(lambda model_id: coaching.model_view(kb, model_id), [pick], outputs)
 
     def on_open(current):
-        choices = handlers.model_choices(kb)
+        choices = coaching.model_choices(kb)
         ids = [model_id for _, model_id in choices]
         chosen = current if current in ids else (ids[0] if ids else None)
-        return (gr.update(choices=choices, value=chosen), *handlers.model_view(kb, chosen))
+        return (gr.update(choices=choices, value=chosen), *coaching.model_view(kb, chosen))
 
     return dict(fn=on_open, inputs=[pick], outputs=[pick, *outputs])
 
@@ -276,10 +282,11 @@ def serve(kb, host: str = "127.0.0.1", port: int = 7860,
             server_name=host, server_port=port, auth=auth, auth_message="Sign in to coach",
             prevent_thread_lock=True, quiet=True, show_error=True, theme=theme(), css=CSS,
             max_file_size=MAX_BYTES, footer_links=["settings"],
-            allowed_paths=[str(Path(kb.data_dir) / EXPORT_FILE)],
+            allowed_paths=[str(Path(kb.data_dir) / handlers.EXPORT_FILE)],
         )
-    except OSError as error:
-        raise ConfigError(f"cannot serve on {host}:{port} ({error}); choose another with --port") from None
+    except OSError:
+        raise ConfigError(f"cannot serve on {host}:{port}: the port is in use or the address is not "
+                          "this machine's; choose another with --port or --host") from None
     return app, f"http://{host}:{app.server_port}"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.commands.common import EXIT_ERROR, EXIT_OK, open_kb, print_json
+from coach.config import Settings
 from coach.errors import InputError
 from coach.progress import ProgressBar
 
@@ -38,9 +39,15 @@ def register(commands) -> None:
 # -- ingest ------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["knowledge"])]
-    kb = open_kb(args)
+    if args.gate and args.reindex:
+        raise InputError("--gate cannot be combined with --reindex; re-index first, then gate later updates")
     with ProgressBar("ingest") as bar:
-        report = kb.ingest(paths, progress=bar.update, reindex=args.reindex)
+        if args.gate:
+            from evals.gate import gated_ingest
+
+            report = gated_ingest(Settings.from_env(args.data_dir), paths, progress=bar.update).ingest
+        else:
+            report = open_kb(args).ingest(paths, progress=bar.update, reindex=args.reindex)
     if args.json:
         print_json(report.to_dict())
     else:
