@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh clone:
-#   make run   - set up, ingest knowledge/ and start the app (or ask a first question)
+#   make run   - set up, ingest knowledge/, ask a first question, then serve the app
 #   make test  - set up (with test tools) and run the test suite
 PYTHON ?= python3.11
 VENV   ?= .venv
@@ -23,6 +23,7 @@ setup-test: setup
 run: setup
 	$(BIN)/coach ingest knowledge/
 	$(BIN)/coach ask "How do I handle a timing objection?"
+	$(BIN)/coach ui
 
 test: setup-test
 	$(BIN)/python -m pytest -q

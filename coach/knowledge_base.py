@@ -186,7 +186,38 @@ class KnowledgeBase:
             raise StoreError(
                 f"No knowledge base in {self.data_dir}. Run: coach ingest knowledge/"
             )
-        Indexer(self.docstore, self.vectors, self.keyword, self.embedder).refresh_keyword_index()
+        self._catch_up_keyword_index()
+
+    def _catch_up_keyword_index(self) -> None:
+        """Use the BM25 index of the current docstore generation. Another process may have
+        rebuilt it (reload); a run killed before its rebuild left it behind (rebuild, but
+        only when no ingest is running, since the ingest will rebuild it itself)."""
+        generation = self.docstore.generation()
+        if self.keyword.generation == generation:
+            return
+        self.keyword.reload()
+        if self.keyword.generation == generation:
+            return
+        try:
+            with self.ingest_lock():
+                Indexer(self.docstore, self.vectors, self.keyword, self.embedder).refresh_keyword_index()
+        except StoreError:
+            pass  # an ingest is running and will rebuild it; answer from the previous index
+
+    def remove_source(self, source: str) -> IngestReport:
+        """Forget one ingested document (its chunks, vectors, notes) and refresh the memory."""
+        with self.ingest_lock():
+            documents = self.docstore.documents()
+            if source not in documents:
+                raise InputError(f"{source!r} is not in the knowledge base; see the Knowledge tab or coach ingest --json")
+            chunk_ids = [c.id for c in self.docstore.chunks_of(source)]
+            self.docstore.delete_document(source)
+            self.vectors.delete(chunk_ids)
+            indexer = Indexer(self.docstore, self.vectors, self.keyword, self.embedder)
+            indexer.refresh_keyword_index()
+            report = IngestReport(deleted=1, chunks=self.docstore.counts()["chunks"],
+                                  files=((source, "deleted"),))
+            return self._refresh_memory(report, None)
 
     def close(self) -> None:
         if "docstore" in self.__dict__:

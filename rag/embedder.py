@@ -100,4 +100,13 @@ class Embedder:
         return vectors.astype(np.float32, copy=False)
 
     def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """One text (a question); recent ones are remembered, as an answer and its floor
+        observations embed the same question."""
+        cache = self.__dict__.setdefault("_recent", {})
+        vector = cache.get(text)
+        if vector is None:
+            vector = self.encode([text])[0]
+            if len(cache) >= 256:
+                cache.pop(next(iter(cache)))
+            cache[text] = vector
+        return vector

@@ -1,8 +1,9 @@
 """BM25 keyword index over chunk text, persisted beside the docstore.
 
-It is rebuilt from the docstore when an ingest changed the docstore (not per query) and
-records the docstore generation it was built from, so a run killed before the rebuild
-is caught up by the next open.
+It is rebuilt from the docstore when an ingest changed the docstore (not per query),
+under the ingest lock, and records the docstore generation it was built from, so a run
+killed before the rebuild is caught up by the next open. Readers see one immutable
+snapshot at a time: a rebuild or reload swaps it in with a single assignment.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,36 +46,35 @@ def index_text(chunk: Chunk) -> str:
     return f"{chunk.section}\n{chunk.text}"
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    generation: int = -1
+    ids: list[str] = field(default_factory=list)
+    kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    rep_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    bm25: object | None = None
+
+
 class KeywordIndex:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._tokenize = Tokenizer()
-        self._bm25 = None
-        self._ids: list[str] = []
-        self._kinds: np.ndarray = np.zeros(0)
-        self._reps: list[str | None] = []
-        self.generation = -1
-        self._load()
+        self._snapshot = _load(folder)
 
-    def _load(self) -> None:
-        meta_file = self.folder / "meta.json"
-        if not meta_file.exists():
-            return
-        import bm25s
+    @property
+    def generation(self) -> int:
+        return self._snapshot.generation
 
-        meta = json.loads(meta_file.read_text())
-        self._ids, self._reps = meta["ids"], meta["reps"]
-        self._kinds = np.array(meta["kinds"], dtype=object)
-        self.generation = meta["generation"]
-        self._bm25 = bm25s.BM25.load(str(self.folder / "bm25")) if self._ids else None
+    def reload(self) -> None:
+        """Pick up an index another process (or thread) rebuilt."""
+        self._snapshot = _load(self.folder)
 
     def rebuild(self, chunks: list[Chunk], generation: int) -> None:
+        """Rebuild from the docstore; the caller holds the ingest lock."""
         import bm25s
 
-        tmp = self.folder.with_name(self.folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = self.folder.with_name(f"{self.folder.name}.tmp-{uuid.uuid4().hex[:8]}")
         tmp.mkdir(parents=True)
-        bm25 = None
         if chunks:
             bm25 = bm25s.BM25()
             bm25.index([self._tokenize(index_text(c)) for c in chunks], show_progress=False)
@@ -83,27 +84,44 @@ class KeywordIndex:
             "kinds": [c.kind for c in chunks], "reps": [c.rep for c in chunks],
         }
         (tmp / "meta.json").write_text(json.dumps(meta))
-        shutil.rmtree(self.folder, ignore_errors=True)
+        old = self.folder.with_name(f"{self.folder.name}.old-{uuid.uuid4().hex[:8]}")
+        if self.folder.exists():
+            self.folder.rename(old)
         tmp.rename(self.folder)
-        self._bm25, self._ids, self._reps = bm25, meta["ids"], meta["reps"]
-        self._kinds = np.array(meta["kinds"], dtype=object)
-        self.generation = generation
+        shutil.rmtree(old, ignore_errors=True)
+        self._snapshot = _load(self.folder)
 
     def search(self, query: str, n: int, kind: str | None = None, rep: str | None = None) -> list[KeywordHit]:
+        snap = self._snapshot  # one consistent view, whatever a rebuild does meanwhile
         tokens = self._tokenize(query)
-        if self._bm25 is None or not tokens:
+        if snap.bm25 is None or not tokens:
             return []
-        mask = np.ones(len(self._ids), dtype=bool)
+        mask = np.ones(len(snap.ids), dtype=bool)
         if kind:
-            mask &= self._kinds == kind
+            mask &= snap.kinds == kind
         if rep:
-            mask &= np.array([r is not None and r.lower() == rep.lower() for r in self._reps])
+            mask &= snap.rep_keys == rep.strip().lower()
         if not mask.any():
             return []
-        docs, scores = self._bm25.retrieve(
-            [tokens], k=min(n, len(self._ids)), show_progress=False,
+        docs, scores = snap.bm25.retrieve(
+            [tokens], k=min(n, len(snap.ids)), show_progress=False,
             weight_mask=mask.astype(np.float32), n_threads=1,
         )
-        return [
-            KeywordHit(self._ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0
-        ]
+        return [KeywordHit(snap.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def _load(folder: Path) -> _Snapshot:
+    meta_file = folder / "meta.json"
+    try:
+        meta = json.loads(meta_file.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return _Snapshot()
+    import bm25s
+
+    bm25 = bm25s.BM25.load(str(folder / "bm25")) if meta["ids"] else None
+    return _Snapshot(
+        generation=meta["generation"], ids=meta["ids"],
+        kinds=np.array(meta["kinds"], dtype=object),
+        rep_keys=np.array([(r or "").strip().lower() for r in meta["reps"]], dtype=object),
+        bm25=bm25,
+    )

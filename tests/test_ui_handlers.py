@@ -392,8 +392,6 @@ def test_mental_models_render_with_citations_and_history(kb):
 
 
 # -- Concurrency (last: it adds notes to the module's store) ------------------------------
-@pytest.mark.xfail(strict=False, reason="library race: KnowledgeBase.ask -> require_content rebuilds the BM25 "
-                   "index (rag/keyword.py) while an ingest is writing it; see the UI report")
 def test_people_keep_getting_answers_while_an_upload_ingests(kb, tmp_path):
     files = []
     for i in range(80):
