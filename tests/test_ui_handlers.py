@@ -233,10 +233,17 @@ def test_store_listing_and_removing_a_source_that_was_not_uploaded(kb):
     assert "2 playbooks" in summary
     assert set(listing["Kind"]) == {"Playbook", "Call notes"}
     source = next(s for s in listing["Source"] if s.endswith("discovery-coach.md"))
-    message = handlers.remove_source(kb, source)
-    if getattr(kb, "remove_source", None) is None:
-        assert "not uploaded here" in message and "coach ingest" in message
-        assert source in kb.docstore.documents()
+    path = Path(kb.docstore.documents()[source].path)
+    try:
+        message = handlers.remove_source(kb, source)
+        assert message.startswith(f"Removed {source}. The file is still in ")
+        assert source not in kb.docstore.documents()
+        assert path.exists()  # a file it did not upload is never deleted
+        assert not kb.ask("How do I handle a timing objection?").citations or all(
+            c.source != source for c in kb.ask("How do I handle a timing objection?").citations)
+    finally:
+        kb.ingest([path])
+    assert source in kb.docstore.documents()
     assert handlers.remove_source(kb, "nope.md").endswith("(it may have been removed already).")
 
 

@@ -221,21 +221,17 @@ def remove_source(kb, source: str | None) -> str:
     if document is None:
         return f"{source} is not in the store (it may have been removed already)."
     path = Path(document.path)
-    library_remove = getattr(kb, "remove_source", None)
     uploaded = uploads.is_upload(kb.data_dir, path)
-    if library_remove is None and not uploaded:
-        return (f"{source} was ingested from {path.parent}, not uploaded here. To remove it, delete or move "
-                f"the file and run: coach ingest {display_path(path.parent)}")
     try:
         with ingest_lock(kb):
             if uploaded:
                 uploads.remove(path, kb.data_dir)
-            if library_remove is not None:
-                library_remove(source)
-            else:
-                kb.ingest([path.parent])
+            kb.remove_source(source)
     except CoachError as error:
         return str(error)
+    if not uploaded and path.exists():
+        return (f"Removed {source}. The file is still in {display_path(path.parent)}: delete or move it, "
+                f"or the next `coach ingest` of that folder adds it back.")
     return f"Removed {source}."
 
 
