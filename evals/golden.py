@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import InputError
+from coach.jsonl import read_objects
 
 EVALS_DIR = Path(__file__).resolve().parent
 GOLDEN_DIR = EVALS_DIR / "golden"
@@ -95,22 +96,7 @@ def golden_digest(golden_dir: Path = GOLDEN_DIR) -> str:
 
 
 def _jsonl(path: Path) -> list[tuple[Path, int, dict]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read {path} ({exc.strerror}); restore it from git") from None
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            raise InputError(f"{path}:{number}: not a JSON object; fix that line") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{path}:{number}: not a JSON object; fix that line")
-        rows.append((path, number, row))
-    return rows
+    return [(path, number, row) for number, row in read_objects(path, "restore it from git")]
 
 
 def _question(path: Path, number: int, row: dict) -> GoldenQuestion:

@@ -20,7 +20,7 @@ from rag.docstore import StoredUnit
 MAX_UNITS = 6
 MAX_PASSAGES = 3
 STEP_CHILDREN = 1
-RELATIVE_FLOOR = 0.80  # keep units scoring at least this share of the best one
+RELATIVE_FLOOR = 0.75  # keep units scoring at least this share of the best one (chosen on dev)
 LEXICAL_WEIGHT = 0.15
 _PROCEDURAL = re.compile(
     r"\b(how (?:do|should|can|would|to)|steps?|process|framework|walk me through|levels?|"

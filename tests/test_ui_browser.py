@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from ui_store import build_store
 
 pytestmark = pytest.mark.browser
 
@@ -60,23 +61,10 @@ def free_port() -> int:
 def server(tmp_path_factory):
     """`coach ui`'s app on a free loopback port, over playbooks and a few call notes."""
     chromium()
-    from coach.config import Settings
-    from coach.knowledge_base import KnowledgeBase
     from ui.app import serve, warm_up
 
     root = tmp_path_factory.mktemp("ui-browser")
-    knowledge = root / "knowledge"
-    shutil.copytree(REPO / "knowledge" / "playbooks", knowledge / "playbooks")
-    (knowledge / "calls").mkdir()
-    for note in sorted((REPO / "knowledge" / "calls").glob("*dana-okafor*")):
-        shutil.copy(note, knowledge / "calls" / note.name)
-    for extra in ("taxonomy.json", "bank.json"):
-        if (REPO / "knowledge" / extra).exists():
-            shutil.copy(REPO / "knowledge" / extra, knowledge / extra)
-    (knowledge / "calls" / "2026-09-03-nora-quill-lantern-bikes.md").write_text(HOSTILE_NOTE)
-    kb = KnowledgeBase(Settings.from_env(root / ".coach", env={}))
-    report = kb.ingest([knowledge])
-    assert report.added and not report.skipped, report
+    kb = build_store(root, HOSTILE_NOTE)
     warm_up(kb)
     app, url = serve(kb, host="127.0.0.1", port=free_port())
     yield url, root

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from ui_store import build_store
 
 from coach.errors import ConfigError
 from coach.feedback import FeedbackLog
@@ -41,29 +41,10 @@ Ivy asked the plant manager what a missed delivery window costs; he said about f
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
     """Playbooks, some real call notes and one hostile note, ingested once for the module."""
-    from coach.config import Settings
-    from coach.knowledge_base import KnowledgeBase
-
     root = tmp_path_factory.mktemp("ui-store")
-    knowledge = root / "knowledge"
-    shutil.copytree(REPO / "knowledge" / "playbooks", knowledge / "playbooks")
-    (knowledge / "calls").mkdir()
-    for note in sorted((REPO / "knowledge" / "calls").glob("*dana-okafor*")):
-        shutil.copy(note, knowledge / "calls" / note.name)
-    for extra in ("taxonomy.json", "bank.json"):
-        if (REPO / "knowledge" / extra).exists():
-            shutil.copy(REPO / "knowledge" / extra, knowledge / extra)
-    (knowledge / "calls" / "2026-09-03-nora-quill-lantern-bikes.md").write_text(HOSTILE_NOTE)
-    base = KnowledgeBase(Settings.from_env(root / ".coach", env={}))
-    report = base.ingest([knowledge])
-    assert report.added and not report.skipped, report
+    base = build_store(root, HOSTILE_NOTE)
     yield base
     base.close()
-
-
-def needs_memory(kb, name: str) -> None:
-    if getattr(kb, name, None) is None:
-        pytest.skip(f"KnowledgeBase.{name}() is not implemented yet (coaching memory, memory/)")
 
 
 # -- Ask --------------------------------------------------------------------------------
@@ -364,7 +345,6 @@ def test_memory_tabs_show_an_empty_state_until_the_memory_exists(kb):
 
 
 def test_observations_filter_by_rep_with_evidence_and_a_weekly_chart(kb):
-    needs_memory(kb, "observations")
     view = coaching.observations_view(kb, rep="Dana Okafor", include_one_offs=True)
     assert not view.message, view.message
     assert set(view.table["Rep"]) == {"Dana Okafor"}
@@ -378,7 +358,6 @@ def test_observations_filter_by_rep_with_evidence_and_a_weekly_chart(kb):
 
 
 def test_interventions_say_whether_they_helped(kb):
-    needs_memory(kb, "interventions")
     note, table = coaching.interventions_table(kb, "Dana Okafor")
     if table.empty:
         pytest.skip(f"no interventions found in Dana Okafor's notes: {note}")
@@ -387,7 +366,6 @@ def test_interventions_say_whether_they_helped(kb):
 
 
 def test_mental_models_render_with_citations_and_history(kb):
-    needs_memory(kb, "mental_models")
     choices = coaching.model_choices(kb)
     if not choices:
         pytest.skip("no mental models were built for this store (is knowledge/bank.json there?)")

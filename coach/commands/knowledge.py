@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from coach.commands.common import EXIT_ERROR, EXIT_OK, open_kb, print_json
 from coach.config import Settings
 from coach.errors import InputError
+from coach.jsonl import read_objects
 from coach.progress import ProgressBar
 
 
@@ -94,19 +94,9 @@ def _ask_batch(kb, path: Path, args: argparse.Namespace) -> int:
 
 
 def read_batch(path: Path) -> list[tuple[Any, str]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read {path} ({exc.strerror}); check the path") from None
     questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            question = item.get("q") or item.get("question")
-        except (json.JSONDecodeError, AttributeError):
-            item, question = None, None
+    for number, item in read_objects(path):
+        question = item.get("q") or item.get("question")
         if not isinstance(question, str) or not question.strip():
             raise InputError(f'{path}:{number}: expected a JSON object like {{"id": 1, "q": "..."}}; fix that line')
         questions.append((item.get("id", number), question))
