@@ -190,19 +190,18 @@ class KnowledgeBase:
 
     def _catch_up_keyword_index(self) -> None:
         """Use the BM25 index of the current docstore generation. Another process may have
-        rebuilt it (reload); a run killed before its rebuild left it behind (rebuild, but
-        only when no ingest is running, since the ingest will rebuild it itself)."""
+        rebuilt it (reload it), or a run killed before its rebuild left it behind (rebuild
+        it). Both touch the index files, so both happen only under the ingest lock; while
+        an ingest runs, answers use the current snapshot and the ingest swaps in the new one."""
         generation = self.docstore.generation()
-        if self.keyword.generation == generation:
-            return
-        self.keyword.reload()
         if self.keyword.generation == generation:
             return
         try:
             with self.ingest_lock():
+                self.keyword.reload()
                 Indexer(self.docstore, self.vectors, self.keyword, self.embedder).refresh_keyword_index()
         except StoreError:
-            pass  # an ingest is running and will rebuild it; answer from the previous index
+            pass  # an ingest is running and will rebuild the index itself
 
     def remove_source(self, source: str) -> IngestReport:
         """Forget one ingested document (its chunks, vectors, notes) and refresh the memory."""
