@@ -100,6 +100,13 @@ def knowledge_store(tmp_path_factory) -> Path:
     return root
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def normalise(text: str) -> str:
     """Whitespace and markdown emphasis do not count when checking verbatim quotes."""
     return " ".join(text.replace("*", "").replace("_", "").split())

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 from ui_store import build_store
 
 pytestmark = pytest.mark.browser
@@ -51,10 +51,6 @@ def chromium() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

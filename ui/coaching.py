@@ -1,8 +1,7 @@
 """What the coaching tabs (Observations, Mental models) show: functions of the knowledge base.
 
-Like ``ui.handlers`` they return display values and never import gradio. The
-coaching-memory methods of ``KnowledgeBase`` are called through ``memory_call``, so a
-store (or library) without them shows an empty state instead of failing.
+Like ``ui.handlers`` they return display values and never import gradio. A store
+without coaching memory yet (no call notes, no taxonomy) shows an empty state.
 """
 
 from __future__ import annotations
@@ -23,12 +22,6 @@ NO_OBSERVATIONS = "No observations yet — ingest call notes (Knowledge tab or `
 NO_MODELS = "No mental models yet — they are built from `knowledge/bank.json` when knowledge is ingested."
 
 
-def memory_call(kb, name: str, *args, **kwargs):
-    """Call a coaching-memory method, or return None while the library lacks it."""
-    method = getattr(kb, name, None)
-    return None if method is None else method(*args, **kwargs)
-
-
 # -- Observations -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class ObservationsView:
@@ -46,7 +39,7 @@ OBSERVATION_COLUMNS = ["Rep", "Theme", "Type", "Observation", "Calls", "Seen"]
 def theme_labels(kb) -> dict[str, str]:
     """Theme id -> label from the taxonomy; empty before one is ingested."""
     try:
-        themes = memory_call(kb, "themes") or []
+        themes = kb.themes() or []
     except CoachError:
         return {}
     return {theme.id: theme.label for theme in themes}
@@ -67,7 +60,7 @@ def observations_view(kb, rep: str | None = None, theme: str | None = None, pola
     empty = pd.DataFrame(columns=OBSERVATION_COLUMNS)
     try:
         start, end = _day(date_from, "From"), _day(date_to, "To")
-        everything = memory_call(kb, "observations", rep=rep or None, include_one_offs=True)
+        everything = kb.observations(rep=rep or None, include_one_offs=True)
     except CoachError as error:
         return ObservationsView(str(error), empty)
     if not everything:
@@ -163,7 +156,7 @@ INTERVENTION_COLUMNS = ["Date", "Rep", "Theme", "Coaching action", "Before", "Af
 def interventions_table(kb, rep: str | None = None) -> tuple[str, pd.DataFrame]:
     empty = pd.DataFrame(columns=INTERVENTION_COLUMNS)
     try:
-        items: list[Intervention] | None = memory_call(kb, "interventions", rep=rep or None)
+        items: list[Intervention] = kb.interventions(rep=rep or None)
     except CoachError as error:
         return str(error), empty
     if not items:
@@ -224,7 +217,7 @@ def _pretty(theme_id: str) -> str:
 def model_choices(kb) -> list[tuple[str, str]]:
     """(name, id) of each mental model, for a selector."""
     try:
-        models = memory_call(kb, "mental_models") or []
+        models = kb.mental_models() or []
     except CoachError:
         return []
     return [(m.name, m.id) for m in models]
@@ -235,10 +228,8 @@ def model_view(kb, model_id: str | None) -> tuple[str, str, str]:
     if not model_id:
         return NO_MODELS, "", ""
     try:
-        model = memory_call(kb, "mental_model", model_id)
-        history = memory_call(kb, "model_history", model_id) or []
+        model = kb.mental_model(model_id)
+        history = kb.model_history(model_id) or []
     except CoachError as error:
         return str(error), "", ""
-    if model is None:
-        return NO_MODELS, "", ""
     return render.model_markdown(model), render.model_sources(model), render.history_markdown(history)

@@ -108,7 +108,8 @@ def render_answer(answer) -> str:
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:
-            lines.append(f"  [{c.n}] {c.source} — {c.section}\n      \"{c.quote}\"")
+            quote = c.quote if c.quote.startswith(('"', "“")) else f'"{c.quote}"'
+            lines.append(f"  [{c.n}] {c.source} — {c.section}\n      {quote}")
     if answer.observations:
         lines.append("\nOn this floor:")
         lines.extend(f"  - {o.statement}" for o in answer.observations)
