@@ -115,11 +115,11 @@ class KnowledgeBase:
         self.require_content()
         found = self.memory.observations()
         if rep:
-            self._check_rep(rep, found)
+            self._check_rep(rep)
         chosen = [
             o for o in found
             if (include_one_offs or o.promoted)
-            and (not rep or _same_name(o.rep, rep) or any(_same_name(r, rep) for r in o.reps))
+            and (not rep or _involves(o, rep))
             and (not theme or o.theme == theme)
             and (not polarity or o.polarity == polarity)
         ]
@@ -154,7 +154,7 @@ class KnowledgeBase:
             raise InputError(f"No mental model {model_id!r}; choose one of: {', '.join(specs)}")
         return specs[model_id]
 
-    def _check_rep(self, rep: str, observations: list[Observation]) -> None:
+    def _check_rep(self, rep: str) -> None:
         known = {n.rep for n in self.docstore.notes()}
         if not any(_same_name(name, rep) for name in known):
             raise InputError(f"No rep named {rep!r} in the call notes; known reps: {', '.join(sorted(known))}")
@@ -176,7 +176,7 @@ class KnowledgeBase:
         candidates = [
             o for o in self.memory.observations()
             if o.promoted and (o.theme in relevant or (asks_about_questions and o.statement.startswith("Asking ")))
-            and (not rep or _same_name(o.rep, rep) or any(_same_name(r, rep) for r in o.reps))
+            and (not rep or _involves(o, rep))
         ]
         candidates.sort(key=lambda o: (not o.statement.startswith("Asking "), o.polarity != "strength", -o.calls))
         return [ObservationRef(o.id, o.statement) for o in candidates[:ANSWER_OBSERVATIONS]]
@@ -226,7 +226,8 @@ class KnowledgeBase:
     def _drop_index(self) -> None:
         """Forget everything indexed so the next sync re-embeds all files with this model."""
         ChromaVectors.drop(path=self.data_dir / "chroma", server=self.settings.chroma)
-        for name in ("vectors", "docstore", "keyword", "answerer"):
+        # everything built on the old docstore, vectors or index goes with them
+        for name in ("vectors", "docstore", "keyword", "answerer", "memory", "models"):
             obj = self.__dict__.pop(name, None)
             if name == "docstore" and obj is not None:
                 obj.close()
@@ -249,6 +250,11 @@ class KnowledgeBase:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _involves(observation: Observation, rep: str) -> bool:
+    """The observation is the rep's own pattern, or a team pattern the rep is part of."""
+    return _same_name(observation.rep, rep) or any(_same_name(r, rep) for r in observation.reps)
 
 
 def _same_name(a: str | None, b: str | None) -> bool:

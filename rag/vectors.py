@@ -88,11 +88,6 @@ class ChromaVectors:
             for i, d in zip(result["ids"][0], result["distances"][0])
         ]
 
-    def reset(self) -> None:
-        """Drop the collection and start an empty one (for --reindex)."""
-        self._client.delete_collection(self.name)
-        self._collection = self._open_collection()
-
     @staticmethod
     def drop(*, path: Path | None, server: ChromaServer | None, collection: str = COLLECTION) -> None:
         """Delete the collection whatever model built it (for --reindex)."""
