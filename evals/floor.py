@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coach.records import Intervention, Observation
+from coach.records import Intervention, MentalModel, Observation
 from evals.metrics import normalize_quote
 
 MIN_OVERLAP_CHARS = 20
+CALL_COUNT_TOLERANCE = 1  # an observation's call count may differ from the planted one by this much
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,15 @@ def floor_checks(observations: Sequence[Observation], interventions: Sequence[In
 
 
 def pattern_check(promoted: Sequence[Observation], want: dict) -> FloorCheck:
-    name = f"{want['rep']} {want['theme']} {want['polarity']}"
+    """Promoted with the right polarity and, when the planted calls are listed, a call count
+    within ``CALL_COUNT_TOLERANCE`` of theirs."""
+    planted = len(want.get("calls", []))
+    name = f"{want['rep']} {want['theme']} {want['polarity']}" + (f" ({planted} calls)" if planted else "")
     found = [o for o in promoted if _is(o, want["rep"], want["theme"], want["polarity"])]
     if not found:
         return FloorCheck("pattern", name, False, "no promoted observation")
+    if planted and abs(found[0].calls - planted) > CALL_COUNT_TOLERANCE:
+        return FloorCheck("pattern", name, False, f"{found[0].calls} calls, planted {planted}: {found[0].statement}")
     return FloorCheck("pattern", name, True, found[0].statement)
 
 
@@ -84,12 +90,45 @@ def injection_checks(observations: Sequence[Observation], injection: dict) -> li
 
 def intervention_check(interventions: Sequence[Intervention], want: dict) -> FloorCheck:
     name = f"{want['rep']} {want['date']} {want['theme']} helped={want['helped']}"
-    for item in interventions:
-        if (item.rep.casefold() == want["rep"].casefold() and item.theme == want["theme"]
-                and item.date == want["date"]):
+    mine = [i for i in interventions if i.rep.casefold() == want["rep"].casefold() and i.date == want["date"]]
+    for item in mine:
+        if item.theme == want["theme"]:
             passed = item.helped == want["helped"]
-            return FloorCheck("intervention", name, passed, "" if passed else f"found helped={item.helped}")
+            counts = (f"gap in {item.before.gap_calls}/{item.before.calls} before, "
+                      f"{item.after.gap_calls}/{item.after.calls} after")
+            return FloorCheck("intervention", name, passed, counts if passed else f"found helped={item.helped}; {counts}")
+    if mine:
+        return FloorCheck("intervention", name, False, "filed under " + ", ".join(i.theme for i in mine))
     return FloorCheck("intervention", name, False, "intervention not found")
+
+
+def model_checks(models: Sequence[MentalModel], observations: Sequence[Observation], themes: Sequence,
+                 expected: dict) -> list[FloorCheck]:
+    """Each planted pattern's theme is covered by the Coaching Themes model (by label), a
+    discovery theme also by the Discovery Playbook, and each model cites the calls of the
+    observations it names."""
+    by_id = {m.id: m for m in models}
+    labels = {t.id: t for t in themes}
+    planted = sorted({e["theme"] for e in expected.get("observations", [])})
+    checks = []
+    for model_id in ("coaching-themes", "discovery-playbook"):
+        model = by_id.get(model_id)
+        wanted = [t for t in planted if model_id == "coaching-themes" or _discovery(labels.get(t))]
+        missing = [t for t in wanted if model is None or labels.get(t) is None
+                   or labels[t].label.lower() not in model.content.lower()]
+        checks.append(FloorCheck("model", f"{model_id} covers the floor's {len(wanted)} themes", not missing,
+                                 "missing " + ", ".join(missing) if missing else ""))
+        promoted = [o for o in observations if o.promoted and o.theme in wanted]
+        cited = {(c.source, normalize_quote(c.quote)) for c in model.citations} if model else set()
+        uncited = [o for o in promoted
+                   if not any((e.source, normalize_quote(e.quote)) in cited for e in o.evidence)]
+        checks.append(FloorCheck("model", f"{model_id} cites the observations it came from", not uncited,
+                                 f"{len(uncited)} of {len(promoted)} not cited" if uncited else ""))
+    return checks
+
+
+def _discovery(theme) -> bool:
+    return bool(theme and theme.playbook_source and "discovery-coach" in theme.playbook_source)
 
 
 def unplanted(promoted: Sequence[Observation], expected: dict) -> list[Observation]:

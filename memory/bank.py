@@ -15,15 +15,19 @@ from dataclasses import asdict
 from pathlib import Path
 
 from coach.errors import ConfigError
-from coach.records import CallCount, CallNote, Evidence, Fact, Intervention, Observation
+from coach.records import CallCount, CallNote, Evidence, Fact, Intervention, Observation, WeekRate
+from ingest.files import find_upwards
 from ingest.formats import note_title
 from memory.classify import ThemeClassifier
-from memory.config import BANK_FILE, TAXONOMY_FILE, Bank, Theme, load_bank, load_taxonomy
+from memory.config import BANK_FILE, TAXONOMY_FILE, Bank, Theme, load_background, load_bank, load_taxonomy
 from memory.consolidate import consolidate
 from memory.interventions import judge_interventions
 from memory.retain import NoteUnit, retain
 from rag.docstore import Docstore
 from rag.embedder import Embedder
+
+
+RETAIN_VERSION = 2  # bump when retaining reads notes differently, so cached facts are re-derived
 
 
 class MemoryBank:
@@ -32,11 +36,12 @@ class MemoryBank:
         self._classifier: ThemeClassifier | None = None
 
     # -- configuration --------------------------------------------------------------------
-    def capture_config(self, paths: list[Path]) -> None:
-        """Keep a copy of the bank.json / taxonomy.json found beside the ingested paths."""
+    def capture_config(self, paths: list[Path], config_dir: Path | None = None) -> None:
+        """Keep a copy of the bank.json / taxonomy.json of ``config_dir`` when given, else
+        the ones found beside the ingested paths (their folder or up to three above)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         for name in (BANK_FILE, TAXONOMY_FILE):
-            found = _find_upwards(paths, name)
+            found = _in_folder(config_dir, name) if config_dir is not None else find_upwards(paths, name)
             if found is None:
                 continue
             target = self.folder / name
@@ -74,7 +79,8 @@ class MemoryBank:
         return observations, interventions
 
     def _retain_all(self, themes: tuple[Theme, ...]) -> list[Fact]:
-        taxonomy_hash = hashlib.sha256((self.folder / TAXONOMY_FILE).read_bytes()).hexdigest()[:16]
+        taxonomy_hash = hashlib.sha256((self.folder / TAXONOMY_FILE).read_bytes()
+                                       + f"{RETAIN_VERSION}:{self.embedder.model_id}".encode()).hexdigest()[:16]
         cache = self._read("facts.json", {})
         documents = self.docstore.documents()
         notes_by_source: dict[str, list[CallNote]] = {}
@@ -94,14 +100,15 @@ class MemoryBank:
 
     def classifier(self, themes: tuple[Theme, ...]) -> ThemeClassifier:
         if self._classifier is None:
-            self._classifier = ThemeClassifier.build(themes, self.embedder)
+            background = load_background(self._config_path(TAXONOMY_FILE))
+            self._classifier = ThemeClassifier.build(themes, self.embedder, background)
         return self._classifier
 
     def _units(self, note: CallNote) -> list[NoteUnit]:
         title = note_title(note)
         chunks = [c for c in self.docstore.chunks_of(note.source) if c.section.split(" > ")[0] == title]
         stored = self.docstore.units([c.id for c in chunks]) if chunks else {}
-        return [NoteUnit(s.unit, s.vector) for c in chunks for s in stored[c.id]]
+        return [NoteUnit(s.unit, s.vector, c.section) for c in chunks for s in stored[c.id]]
 
     # -- reading ----------------------------------------------------------------------------
     def facts(self) -> list[Fact]:
@@ -126,24 +133,22 @@ class MemoryBank:
         tmp.replace(self.folder / name)
 
 
-def _find_upwards(paths: list[Path], name: str) -> Path | None:
-    for given in paths:
-        start = given.resolve()
-        folder = start if start.is_dir() else start.parent
-        for candidate in (folder, *list(folder.parents)[:3]):
-            if (candidate / name).is_file():
-                return candidate / name
-    return None
+def _in_folder(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise ConfigError(f"No {name} in {folder}; pass the folder that holds bank.json and taxonomy.json")
+    return path
 
 
 def _observation(data: dict) -> Observation:
     data = dict(data)
     data["evidence"] = tuple(Evidence(**e) for e in data["evidence"])
     data["reps"] = tuple(data.get("reps", ()))
+    data["trend"] = tuple(WeekRate(w["week"], w["calls"], w["gap_calls"]) for w in data.get("trend", ()))
     return Observation(**data)
 
 
 def _intervention(data: dict) -> Intervention:
-    data = dict(data)
-    data["before"], data["after"] = CallCount(**data["before"]), CallCount(**data["after"])
+    data = {k: v for k, v in data.items() if k != "verdict"}
+    data["before"], data["after"] = (CallCount(data[k]["calls"], data[k]["gap_calls"]) for k in ("before", "after"))
     return Intervention(**data)

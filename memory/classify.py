@@ -1,125 +1,185 @@
-"""Tag a sentence with a coaching theme and a polarity, with no LLM.
+"""Tag a sentence with a coaching theme, a polarity and a kind, with no LLM.
 
-Each theme has prototypes: its label + description, each cue phrase and each example
-sentence from the taxonomy. Score =
-cosine similarity to the closest prototype, plus a bonus when a cue phrase occurs in the
-sentence verbatim. A theme is assigned when a cue matched
-or the similarity clears ``MIN_SIMILARITY``. Polarity comes from the matched cue, else
-from plain strength/gap wording; a sentence with no clear polarity is not a call-quality
-fact. Measured on evals/data/theme_sentences.jsonl by bench/classifier_accuracy.py.
+Theme: a small multinomial logistic regression, trained when the classifier is built (a
+fraction of a second, deterministic) on the taxonomy's own sentences only: each theme's
+label and description and its example sentences (gap, strength, neutral, feedback,
+mention), plus the taxonomy's background sentences (buyer facts, logistics: about no
+theme) as a class of their own. Its features are the sentence's vector from the store's
+embedding model (whatever model the store uses: the vectors ingest stored are reused) and,
+per theme, how many of the theme's words (``terms`` and multi-word cues) the sentence uses
+(up to ``MAX_TERMS``). The best theme is kept when its probability reaches
+``MIN_PROBABILITY`` and beats the background class.
+
+Polarity and kind come from the words (``memory.polarity``): an instruction is feedback
+and has no polarity; otherwise cue phrases, praise and criticism, and negations in scope
+decide gap or strength, and a sentence with none of them is a neutral mention.
+
+Measured by ``bench/floors.py`` (``evals/classifier_eval.py``) on labelled sentences that
+were written apart from the taxonomy.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from memory.config import Theme
+from memory.polarity import is_instruction, is_mention, phrase_pattern, votes
 
-CUE_BONUS = 0.30
-MIN_SIMILARITY = 0.45
-_GAP_WORDS = re.compile(
-    r"\b(didn't|did not|hasn't|haven't|isn't|wasn't|doesn't|don't|won't|can't|never|no|not|without|missed|forgot|skipped|too (?:early|much|soon|long)|"
-    r"jumped|rushed|again|still|instead of|failed|weak|struggled|before (?:she|he|they) had)\b",
-    re.IGNORECASE,
-)
-_STRENGTH_WORDS = re.compile(
-    r"\b(great|strong|nailed|excellent|good|well|solid|held|waited|properly|clearly|nice|"
-    r"textbook|improved|this time|finally|best)\b",
-    re.IGNORECASE,
-)
+TOP_K = 3  # prototypes per theme in theme_similarity (questions, polarity fallback)
+MAX_TERMS = 3
+# chosen on the dev sentences (labelled-dev and the dev floors' annotations), bench/floors.py
+VECTOR_SCALE = 5.0  # unit vectors are scaled so the regression needs no large weights
+TERM_WEIGHT = 1.0  # feature value per theme word found
+L2 = 0.01
+ITERATIONS = 600
+STEP = 0.5
+MIN_PROBABILITY = 0.25
+POLARITY_K = 2  # closest examples per side when the words leave polarity open
+MENTION_MARGIN = 0.0
+POLARITY_MIN = 0.0
 
 
 @dataclass(frozen=True)
 class ThemeMatch:
     theme: str | None
-    polarity: str | None
+    polarity: str | None  # gap, strength, or None (neutral, or an instruction)
     score: float
-    similarity: float = 0.0  # to the closest prototype of the theme
-    cue: str | None = None  # the cue phrase found verbatim, if any
-    plain: str | None = None  # polarity from plain strength/gap wording, if any
+    similarity: float = 0.0  # embedding part of the score
+    cue: str | None = None  # a cue phrase of the theme found in the sentence, if any
+    plain: str | None = None  # kept for callers of the old classifier: same as polarity
+    kind: str = "quality"  # quality (a remark on what happened), feedback (an instruction), other
+    terms: int = 0  # theme words found
 
 
 class ThemeClassifier:
     def __init__(self, themes: tuple[Theme, ...], prototypes: np.ndarray, owners: np.ndarray,
-                 polarities: tuple[str | None, ...]) -> None:
+                 polarities: tuple[str | None, ...], background: np.ndarray | None = None,
+                 kinds: tuple[str, ...] | None = None, training: tuple[np.ndarray, tuple[str, ...], np.ndarray] | None = None) -> None:
         self.themes, self.prototypes, self.owners, self.polarities = themes, prototypes, owners, polarities
+        self.kinds = np.array(kinds if kinds is not None else [p or "mention" for p in polarities])
+        self.background = background if background is not None else np.zeros((0, prototypes.shape[1] if prototypes.size else 0))
+        self._vocab = [_vocabulary(t) for t in themes]
+        self.weights = self._train(*training) if training is not None and themes else None
+
+    def _features(self, texts, vectors: np.ndarray) -> np.ndarray:
+        terms = np.array([np.minimum(self.term_counts(t), MAX_TERMS) for t in texts]).reshape(len(texts), -1)
+        return np.hstack([vectors * VECTOR_SCALE, terms * TERM_WEIGHT, np.ones((len(texts), 1))])
+
+    def _train(self, vectors: np.ndarray, texts: tuple[str, ...], labels: np.ndarray) -> np.ndarray:
+        """Softmax regression by full-batch gradient descent: classes are the themes, then
+        the background."""
+        features = self._features(texts, vectors)
+        classes = len(self.themes) + 1
+        target = np.eye(classes)[labels]
+        weights = np.zeros((features.shape[1], classes))
+        for _ in range(ITERATIONS):
+            probabilities = _softmax(features @ weights)
+            weights -= STEP * (features.T @ (probabilities - target) / len(features) + L2 * weights)
+        return weights
+
+    def probabilities(self, text: str, vector: np.ndarray) -> np.ndarray:
+        """Per theme, then the background class: the regression's probabilities."""
+        return _softmax(self._features([text], vector[None, :]) @ self.weights)[0]
 
     @classmethod
-    def build(cls, themes: tuple[Theme, ...], embedder) -> ThemeClassifier:
-        texts, owners, polarities = [], [], []
+    def build(cls, themes: tuple[Theme, ...], embedder, background: tuple[str, ...] = ()) -> ThemeClassifier:
+        texts, owners, polarities, kinds = [], [], [], []
         for i, theme in enumerate(themes):
-            own = [f"{theme.label}. {theme.description}", *theme.gap_cues, *theme.strength_cues]
-            own_polarities = [None] + ["gap"] * len(theme.gap_cues) + ["strength"] * len(theme.strength_cues)
-            own += [text for text, _ in theme.examples]
-            own_polarities += [polarity for _, polarity in theme.examples]
-            texts.extend(own)
+            own = [(f"{theme.label}. {theme.description}", None, "label")]
+            own += [(c, "gap", "gap") for c in theme.gap_cues if len(c.split()) >= 2]
+            own += [(c, "strength", "strength") for c in theme.strength_cues if len(c.split()) >= 2]
+            own += [(text, p, p or "neutral") for text, p in theme.examples]
+            own += [(text, None, "feedback") for text in theme.feedback_examples]
+            own += [(text, None, "mention") for text in theme.mention_examples]
+            texts.extend(text for text, _, _ in own)
+            polarities.extend(p for _, p, _ in own)
+            kinds.extend(k for _, _, k in own)
             owners.extend([i] * len(own))
-            polarities.extend(own_polarities)
-        return cls(themes, embedder.encode(texts), np.array(owners, dtype=int), tuple(polarities))
+        vectors = embedder.encode(texts + list(background))
+        # the regression learns from sentences: labels and descriptions, examples, background
+        chosen = [i for i, k in enumerate(kinds) if not (k in ("gap", "strength") and _is_cue(texts[i], themes[owners[i]]))]
+        train_texts = tuple(texts[i] for i in chosen) + tuple(background)
+        train_labels = np.array([owners[i] for i in chosen] + [len(themes)] * len(background), dtype=int)
+        train_vectors = np.vstack([vectors[chosen], vectors[len(texts):]])
+        return cls(themes, vectors[: len(texts)], np.array(owners, dtype=int), tuple(polarities),
+                   vectors[len(texts):], tuple(kinds), (train_vectors, train_texts, train_labels))
+
+    # -- theme --------------------------------------------------------------------------------
+    def theme_similarity(self, vector: np.ndarray) -> np.ndarray:
+        """Per theme: the mean similarity of its TOP_K closest prototypes."""
+        sims = self.prototypes @ vector
+        out = np.full(len(self.themes), -1.0)
+        for i in range(len(self.themes)):
+            own = sims[self.owners == i]
+            if own.size:
+                k = min(TOP_K, own.size)
+                out[i] = float(np.mean(np.partition(own, -k)[-k:]))
+        return out
+
+    def background_similarity(self, vector: np.ndarray) -> float:
+        if not len(self.background):
+            return -1.0
+        sims = self.background @ vector
+        k = min(TOP_K, sims.size)
+        return float(np.mean(np.partition(sims, -k)[-k:]))
+
+    def term_counts(self, text: str) -> np.ndarray:
+        lowered = text.lower()
+        return np.array([sum(1 for p in vocab if p.search(lowered)) for vocab in self._vocab], dtype=float)
 
     def classify(self, text: str, vector: np.ndarray) -> ThemeMatch:
         if not self.themes:
-            return ThemeMatch(None, None, 0.0)
-        lowered = text.lower()
-        per_prototype = self.prototypes @ vector
-        similarity = np.full(len(self.themes), -1.0)
-        np.maximum.at(similarity, self.owners, per_prototype)
-        best, best_score, best_cue = None, -1.0, None
-        for i, theme in enumerate(self.themes):
-            cue = _matched_cue(lowered, theme)
-            score = float(similarity[i]) + (CUE_BONUS if cue else 0.0)
-            if score > best_score:
-                best, best_score, best_cue = theme, score, cue
-        if best_cue is None and best_score < MIN_SIMILARITY:
-            return ThemeMatch(None, None, best_score)
-        polarity = best_cue[1] if best_cue else self._nearest_polarity(best, per_prototype, text)
-        similarity = best_score - (CUE_BONUS if best_cue else 0.0)
-        return ThemeMatch(best.id, polarity, best_score, similarity,
-                          best_cue[0] if best_cue else None, plain_polarity(text))
+            return ThemeMatch(None, None, 0.0, kind="other")
+        probabilities = self.probabilities(text, vector)
+        best = int(np.argmax(probabilities[:-1]))
+        score = float(probabilities[best])
+        similarity = self.theme_similarity(vector)
+        terms = self.term_counts(text)
+        if score < MIN_PROBABILITY or score <= float(probabilities[-1]):
+            return ThemeMatch(None, None, score, float(similarity[best]), kind="other")
+        theme = self.themes[best]
+        if is_instruction(text):
+            return ThemeMatch(theme.id, None, score, float(similarity[best]), kind="feedback", terms=int(terms[best]))
+        polarity = votes(text, theme.id, theme.gap_cues, theme.strength_cues, theme.terms).polarity
+        if polarity is None and not is_mention(text):
+            polarity = self._nearest_polarity(best, vector)
+        return ThemeMatch(theme.id, polarity, score, float(similarity[best]), cue=_cue(text, theme),
+                          plain=polarity, kind="quality", terms=int(terms[best]))
 
-    def _nearest_polarity(self, theme: Theme, per_prototype: np.ndarray, text: str) -> str | None:
-        """Plain strength/gap wording first; else the polarity of the closest cue phrase."""
-        plain = plain_polarity(text)
-        if plain:
-            return plain
-        index = self.themes.index(theme)
-        own = np.flatnonzero(self.owners == index)
-        cues = [i for i in own if self.polarities[i]]
-        if not cues:
+
+    def _nearest_polarity(self, index: int, vector: np.ndarray) -> str | None:
+        """No word decided: the side of the theme's closer examples (gap or strength), unless
+        its mentions (the theme named, not judged) are closer still."""
+        sims = self.prototypes @ vector
+        side = {}
+        for kind in ("gap", "strength", "mention"):
+            own = sims[(self.owners == index) & (self.kinds == kind)]
+            k = min(POLARITY_K, own.size)
+            side[kind] = float(np.mean(np.partition(own, -k)[-k:])) if k else -1.0
+        best = max(("gap", "strength"), key=side.get)
+        if side[best] < side["mention"] + MENTION_MARGIN or side[best] < POLARITY_MIN:
             return None
-        return self.polarities[max(cues, key=lambda i: per_prototype[i])]
+        return best
 
 
-def _matched_cue(lowered: str, theme: Theme) -> tuple[str, str] | None:
-    """The longest cue phrase of the theme found in the text, with its polarity. A cue's
-    words must appear in order, with at most three other words between two of them."""
-    found = [(len(c), c, "gap") for c in theme.gap_cues if cue_pattern(c).search(lowered)]
-    found += [(len(c), c, "strength") for c in theme.strength_cues if cue_pattern(c).search(lowered)]
-    if not found:
-        return None
-    _, cue, polarity = max(found)
-    return cue, polarity
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
 
 
-@lru_cache(maxsize=4096)
-def cue_pattern(cue: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in cue.split()]
-    return re.compile(r"\b" + r"\W+(?:[\w'’]+\W+){0,3}?".join(words) + r"\b")
+def _is_cue(text: str, theme: Theme) -> bool:
+    return text in theme.gap_cues or text in theme.strength_cues
 
 
-_HELD_OFF = re.compile(r"\b(?:didn't|did not|never|wouldn't|would not)\b[^.;]{0,60}\buntil\b", re.IGNORECASE)
+def _vocabulary(theme: Theme):
+    words = {*theme.terms, *(c for c in (*theme.gap_cues, *theme.strength_cues) if len(c.split()) >= 2)}
+    return [phrase_pattern(w) for w in sorted(words)]
 
 
-def plain_polarity(text: str) -> str | None:
-    if _HELD_OFF.search(text):  # "didn't share her screen until minute 21": she waited
-        return "strength"
-    gaps, strengths = len(_GAP_WORDS.findall(text)), len(_STRENGTH_WORDS.findall(text))
-    if gaps > strengths:
-        return "gap"
-    if strengths > gaps:
-        return "strength"
-    return None
+def _cue(text: str, theme: Theme) -> str | None:
+    lowered = text.lower()
+    found = [c for c in (*theme.gap_cues, *theme.strength_cues) if phrase_pattern(c).search(lowered)]
+    return max(found, key=len) if found else None

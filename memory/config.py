@@ -26,6 +26,18 @@ class Theme:
     playbook_source: str | None
     playbook_section: str | None
     examples: tuple[tuple[str, str | None], ...] = ()  # (sentence, polarity or None)
+    gap_statement: str = ""  # "pitches before discovery is done": what a gap observation says
+    strength_statement: str = ""  # "holds the pitch until discovery is done"
+    terms: tuple[str, ...] = ()  # words a sentence about the theme tends to use
+    feedback_examples: tuple[str, ...] = ()  # coaching instructions on the theme
+    mention_examples: tuple[str, ...] = ()  # sentences that name the theme without judging it
+
+    def statement(self, polarity: str | None) -> str:
+        """What an observation of this polarity says about a rep, so no label reads as praise
+        for a mistake: the polarity's own wording, else the label with gap/strength spelled out."""
+        if polarity == "strength":
+            return self.strength_statement or f"strength: {self.label.lower()}"
+        return self.gap_statement or f"gap: {self.label.lower()}"
 
 
 @dataclass(frozen=True)
@@ -81,8 +93,14 @@ def load_taxonomy(path: Path) -> tuple[Theme, ...]:
                 playbook_section=(t.get("playbook") or {}).get("section"),
                 examples=tuple(
                     (text, None if polarity == "neutral" else polarity)
-                    for polarity, texts in t.get("examples", {}).items() for text in texts
+                    for polarity, texts in t.get("examples", {}).items()
+                    if polarity in ("gap", "strength", "neutral") for text in texts
                 ),
+                gap_statement=(t.get("statements") or {}).get("gap", ""),
+                strength_statement=(t.get("statements") or {}).get("strength", ""),
+                terms=tuple(w.lower() for w in t.get("terms", [])),
+                feedback_examples=tuple(t.get("examples", {}).get("feedback", [])),
+                mention_examples=tuple(t.get("examples", {}).get("mention", [])),
             )
             for t in data["themes"]
         )
@@ -92,6 +110,11 @@ def load_taxonomy(path: Path) -> tuple[Theme, ...]:
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{path}: theme ids must be unique; rename the duplicate")
     return themes
+
+
+def load_background(path: Path) -> tuple[str, ...]:
+    """Sentences of call notes that are about no coaching theme (buyer facts, logistics)."""
+    return tuple(_read_json(path).get("background_examples", []))
 
 
 def _read_json(path: Path) -> dict:

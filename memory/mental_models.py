@@ -18,7 +18,7 @@ from pathlib import Path
 from coach.records import Intervention, MentalModel, ModelCitation, ModelVersion, Observation
 from memory.config import ModelSpec, Theme
 
-BUILDER_VERSION = 1  # bump when the documents are built differently, so they refresh
+BUILDER_VERSION = 2  # bump when the documents are built differently, so they refresh
 DISCOVERY_SOURCE = "discovery-coach"
 MAX_FLOOR_ITEMS = 12
 SOURCE_PASSAGES = 6
@@ -127,11 +127,12 @@ class MentalModels:
         doc.add()
         doc.add("## Discovery strengths and gaps on this floor")
         ids = {t.id for t in discovery_themes}
+        labels = {t.id: t.label for t in discovery_themes}
         patterns = [o for o in observations if o.theme in ids and not o.statement.startswith("Asking ")]
         if not patterns:
             doc.add("- No recurring discovery pattern yet.")
-        for obs in patterns[:MAX_FLOOR_ITEMS]:
-            doc.add(f"- {obs.statement} {doc.cite(obs.evidence[0].source, obs.evidence[0].quote, date=obs.evidence[0].date)}")
+        for obs in sorted(patterns, key=lambda o: (o.theme, o.polarity, o.rep or "")):
+            doc.add(f"- **{labels[obs.theme]}**: {obs.statement} {_cite_all(doc, obs)}")
 
     def _coaching_themes(self, doc: _Document, spec: ModelSpec, observations, interventions) -> None:
         labels = {t.id: t for t in self.themes}
@@ -156,19 +157,26 @@ class MentalModels:
             for obs in (o for o in patterns if o.rep == rep):
                 kind = "Strength" if obs.polarity == "strength" else "Gap"
                 label = labels[obs.theme].label if obs.theme in labels else obs.theme
-                evidence = obs.evidence[0]
-                doc.add(f"- {kind}: {label} ({obs.calls} calls) {doc.cite(evidence.source, evidence.quote, date=evidence.date)}")
+                doc.add(f"- {kind}, {label}: {obs.statement} {_cite_all(doc, obs)}")
+        teams = [o for o in patterns if o.rep is None]
+        if teams:
+            doc.add()
+            doc.add("## Shared across the team")
+            for obs in teams:
+                doc.add(f"- {obs.statement} {_cite_all(doc, obs)}")
         doc.add()
         doc.add("## Coaching interventions and whether they helped")
         if not interventions:
             doc.add("- No coaching intervention recorded yet.")
         for item in interventions:
-            verdict = {True: "helped", False: "did not help", None: "not yet judged"}[item.helped]
+            label = labels[item.theme].label if item.theme in labels else item.theme
             doc.add(
-                f"- {item.rep}, {item.date}, {item.theme}: {verdict} (gap in {item.before.gap_calls} of "
+                f"- {item.rep}, {item.date}, {item.theme}: {item.verdict} ({label}; gap in {item.before.gap_calls} of "
                 f"{item.before.calls} calls before, {item.after.gap_calls} of {item.after.calls} after) "
                 f"{doc.cite(item.source, item.action, date=item.date)}"
             )
+        if interventions and interventions[0].rule:
+            doc.add(f"- Rule: {interventions[0].rule}.")
         doc.add()
         doc.add("## What the playbooks say about coaching")
         self._playbook_passages(doc, spec.source_query, [])
@@ -208,6 +216,11 @@ class MentalModels:
         tmp = self._path(spec.id).with_suffix(".tmp")
         tmp.write_text(json.dumps(history, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(self._path(spec.id))
+
+
+def _cite_all(doc: _Document, obs: Observation) -> str:
+    """A marker for every evidence quote of the observation, so each line cites its calls."""
+    return "".join(doc.cite(e.source, e.quote, date=e.date) for e in obs.evidence)
 
 
 def _rank_themes(observations: list[Observation]) -> list[tuple[str, set[str], int]]:

@@ -1,9 +1,14 @@
 """Retain facts from one call note: discovery findings, coaching feedback, quality patterns.
 
 Works on the note's answer units (sentences, bullets) and their vectors, which ingest
-already computed, so retaining embeds nothing new. Text that addresses the system
-("ignore previous instructions", "SYSTEM: ...") is data about the note, never an
-instruction: it is not retained as a fact at all.
+already computed, so retaining embeds nothing new. Each sentence is classified on its own
+(``memory.classify``): a quality fact carries its theme and polarity (gap or strength);
+feedback is an instruction or assignment, filed under the theme its own words are about;
+a sentence the classifier cannot place, or that names a theme without judging it, is not
+retained. Transcript turns are the buyer's and rep's words, not judgements: only a coach's
+inline remark (``[12:10] Coach: ...``) is read. Text that addresses the system ("ignore
+previous instructions", "SYSTEM: ...") is data about the note, never an instruction: it is
+not retained at all. See docs/coaching-memory.md.
 """
 
 from __future__ import annotations
@@ -15,103 +20,102 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach.records import CallNote, Fact
+from coach.safety import ADDRESSES_SYSTEM as _AT_SYSTEM  # moved to coach/safety.py; kept here for callers
 from ingest.call_note import is_coaching
 from ingest.units import Unit
 from memory.call_metrics import implied_patterns, measure
 from memory.classify import ThemeClassifier
+from memory.polarity import is_instruction
 
-PLAIN_MIN_SIMILARITY = 0.45  # with explicit strength/gap wording
-SURE_MIN_SIMILARITY = 0.55  # close enough to a prototype to trust its polarity
 _QUOTED_QUESTION = re.compile(r"[\"“]([^\"”]{6,240}\?)[\"”]")
 _ASKED = re.compile(r"\b(asked|asking|asks|question)\b", re.IGNORECASE)
-_AT_SYSTEM = re.compile(
-    r"(ignore (?:all |any )?(?:previous|prior|above) instructions|^\W*system\s*:|\bas an ai\b|"
-    r"disregard (?:the|all|previous)|you are now|new instructions|override (?:the|your))",
-    re.IGNORECASE,
-)
-_FEEDBACK_CONTEXT = re.compile(r"\b(coaching|feedback|for next time|next call, try|practice assignment)\b", re.IGNORECASE)
-_IMPERATIVE = frozenset(
-    "ask put show try stop start hold wait get make bring book use let spend keep don't do play log "
-    "send set open close confirm find name map quantify write practice practise lead pause restate "
-    "aim end take give check replace".split()
-)
+# a coaching note's agreed actions: a section headed like this holds the assignment
+_AGREED_HEADING = re.compile(
+    r"\b(agreed|agreement|actions?|action items?|homework|assignment|next steps? for|plan|commitments?|"
+    r"focus|goals?|to ?do|practice|practise)\b", re.IGNORECASE)
+_TURN = re.compile(r"^\W*[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*(?:-\s*)?(?P<who>[^:\]]{1,60}):\s*(?P<text>.+)$", re.S)
+_COACH_SPEAKER = re.compile(r"\b(coach|manager|mgr)\b", re.IGNORECASE)
+_SPEAKER_LINE = re.compile(r"^\W*(?:buyer|prospect|customer|client)\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class NoteUnit:
     unit: Unit
     vector: np.ndarray
+    section: str = ""  # the heading path of the chunk the unit comes from
 
 
 def retain(note: CallNote, units: list[NoteUnit], classifier: ThemeClassifier) -> list[Fact]:
     coaching = is_coaching(note.call_type)
-    readable = [u for u in units if u.unit.kind != "turn" and not _AT_SYSTEM.search(u.unit.quote)]
-    matches = [classifier.classify(u.unit.display, u.vector) for u in readable]
-    focus = _dominant_theme(matches)
+    readable = [(u, text) for u in units if (text := _readable(u, note)) is not None]
+    agreed = [u for u, _ in readable if _AGREED_HEADING.search(_heading(u.section))] if coaching else []
     facts: list[Fact] = []
-    in_feedback = coaching
-    for item, match in zip(readable, matches):
-        text = item.unit.quote
-        if not coaching and _FEEDBACK_CONTEXT.search(text):
-            in_feedback = True
-        question = _QUOTED_QUESTION.search(text)
-        if question and _ASKED.search(text):
-            facts.append(_fact(note, "discovery", match.theme, None, text, question=question.group(1)))
-        elif in_feedback and _is_instruction(item.unit.display):
-            # an instruction is about what its note is about, unless it names its own theme
-            theme = match.theme if match.cue else (focus or match.theme)
-            facts.append(_fact(note, "feedback", theme, None, text))
-        elif not coaching and _is_quality(match, text, note.rep):
-            facts.append(_fact(note, "quality", match.theme, match.polarity, text))
-    facts.extend(_metric_facts(note))
+    for item, text in readable:
+        match = classifier.classify(text, item.vector)
+        quote = item.unit.quote
+        question = _QUOTED_QUESTION.search(quote)
+        if question and _ASKED.search(quote) and not coaching:
+            facts.append(_fact(note, "discovery", match.theme, None, quote, question=question.group(1)))
+            if match.theme and match.polarity and match.kind == "quality":
+                facts.append(_fact(note, "quality", match.theme, match.polarity, quote))
+        elif match.theme and _is_feedback(item, text, match, coaching, agreed):
+            facts.append(_fact(note, "feedback", match.theme, None, quote))
+        elif not coaching and match.theme and match.polarity and match.kind == "quality":
+            facts.append(_fact(note, "quality", match.theme, match.polarity, quote))
+    facts.extend(_metric_facts(note, facts))
     return facts
 
 
-def _dominant_theme(matches) -> str | None:
-    """The theme most of the note's sentences are about (cue matches count double)."""
-    votes: dict[str, float] = {}
-    for match in matches:
-        if match.theme:
-            votes[match.theme] = votes.get(match.theme, 0.0) + (2.0 if match.cue else 1.0)
-    return max(votes, key=votes.get) if votes else None
+def _readable(item: NoteUnit, note: CallNote) -> str | None:
+    """The text to classify, or None: system-addressed lines, buyer lines and transcript
+    turns other than a coach's are not read."""
+    text = item.unit.display
+    if _AT_SYSTEM.search(item.unit.quote) or _SPEAKER_LINE.match(text):
+        return None
+    if item.unit.kind != "turn":
+        return text
+    turn = _TURN.match(text)
+    if turn is None:
+        return None
+    who = turn.group("who")
+    if _COACH_SPEAKER.search(who) or (note.coach and note.coach.split()[0].lower() in who.lower()):
+        return turn.group("text").strip()
+    return None
 
 
-def _is_quality(match, text: str, rep: str) -> bool:
-    """A call-quality pattern needs a cue phrase; without one, a sentence about the rep
-    (named, or he/she) that is close to a prototype, or fairly close with plain
-    strength/gap wording. Observations are built from these, so precision comes first."""
-    if not match.theme or not match.polarity:
-        return False
-    if match.cue is not None:
-        return True
-    if not _about_rep(text, rep):
-        return False
-    if match.similarity >= SURE_MIN_SIMILARITY:
-        return True
-    return match.similarity >= PLAIN_MIN_SIMILARITY and match.plain is not None
+def _is_feedback(item: NoteUnit, text: str, match, coaching: bool, agreed: list[NoteUnit]) -> bool:
+    """An instruction to the rep. In a coaching session with an agreed-actions section,
+    only that section (and explicit assignments elsewhere) counts."""
+    if not coaching:
+        return match.kind == "feedback"
+    if agreed:
+        return item in agreed and (match.kind == "feedback" or len(text.split()) >= 6) or (
+            match.kind == "feedback" and _explicit(text))
+    return match.kind == "feedback" or is_instruction(text)
 
 
-def _about_rep(text: str, rep: str) -> bool:
-    first = rep.split()[0]
-    return bool(re.search(rf"\b({re.escape(first)}|she|he|her|his|they)\b", text, re.IGNORECASE))
+_EXPLICIT = re.compile(r"(?:^|[^\w\s]\s*)(?:homework|assignment)\s*[:\-–—]|\b(action item|focus for|going forward|from now on|starting monday)",
+                       re.IGNORECASE)
 
 
-def _is_instruction(text: str) -> bool:
-    words = re.sub(r"^[\W_]+", "", text).split()
-    if not words:
-        return False
-    first = words[0].lower().strip(",:")
-    if first == "before" and len(words) > 1 and words[1].lower() == "you":
-        return True
-    return first in _IMPERATIVE
+def _explicit(text: str) -> bool:
+    return bool(_EXPLICIT.search(text))
 
 
-def _metric_facts(note: CallNote) -> list[Fact]:
+def _heading(section: str) -> str:
+    parts = section.split(" > ")
+    return " > ".join(parts[1:]) if len(parts) > 1 else ""
+
+
+def _metric_facts(note: CallNote, written: list[Fact]) -> list[Fact]:
+    """Transcript measurements (talk share, first pitch) as facts, unless the coach's own
+    words already judged that theme on this call (the coach's judgement wins)."""
     metrics = measure(note) if not is_coaching(note.call_type) else None
     if metrics is None:
         return []
+    judged = {f.theme for f in written if f.kind == "quality"}
     return [_fact(note, "quality", theme, polarity, turn_text(note, turn))
-            for theme, polarity, turn in implied_patterns(metrics)]
+            for theme, polarity, turn in implied_patterns(metrics) if theme not in judged]
 
 
 def turn_text(note: CallNote, turn) -> str:

@@ -54,7 +54,7 @@ def test_instruction_inside_a_note_changes_nothing(store):
         for evidence in observation["evidence"]:
             assert "ignore previous instructions" not in evidence["quote"].lower()
     marco = store("interventions", "--rep", "Marco Bellini", "--json").json()
-    assert [i["helped"] for i in marco if i["theme"] == "forecast-discipline"] == [False]
+    assert [i["helped"] for i in marco if i["theme"] == "forecast-discipline" and i["date"] == "2026-09-25"] == [False]
     assert ("Marco Bellini", "forecast-discipline", "gap") in keys(everything)
     assert injected["rep_targeted"] == "Marco Bellini"
 
@@ -153,3 +153,94 @@ def test_note_without_rep_or_date_is_skipped_with_the_fix(coach, workspace):
     assert skipped[0]["path"] == "knowledge/calls/2026-10-30-unknown.md"
     assert "rep" in skipped[0]["error"] and "date" in skipped[0]["error"]
     assert result.json()["observations"] > 0
+
+
+def test_no_label_reads_as_praise_for_a_mistake(store):
+    everything = store("observations", "--all", "--json").json()
+    for observation in everything:
+        statement = observation["statement"]
+        assert "Pitching before discovery is done" not in statement
+        assert "a recurring strength" not in statement and "a shared strength" not in statement
+        if observation["rep"] and not statement.startswith("Asking "):
+            assert f"({observation['polarity']})" in statement, statement
+    dana = [o for o in everything if o["rep"] == "Dana Okafor" and o["theme"] == "pitching-too-early"]
+    assert {o["polarity"]: "holds the pitch" in o["statement"] or "pitches before" in o["statement"]
+            for o in dana} == {"gap": True, "strength": True}
+
+
+def test_observations_show_every_quote_and_a_weekly_trend(store):
+    observations = store("observations", "--rep", "Leah", "--json").json()
+    talk = next(o for o in observations if o["rep"] == "Leah Whitfield" and o["theme"] == "talk-listen-ratio")
+    assert len(talk["evidence"]) >= talk["calls"] >= 3
+    assert talk["trend"] and all(w["calls"] >= w["gap_calls"] for w in talk["trend"])
+    assert sum(w["calls"] for w in talk["trend"]) >= talk["calls"]
+    human = store("observations", "--rep", "Leah", "--trend")
+    assert human.code == 0 and "Gap rate per week" in human.out and "Leah Whitfield · talk-listen-ratio:" in human.out
+
+
+def test_interventions_state_the_rule_rates_and_verdict(store):
+    found = store("interventions", "--json").json()
+    for item in found:
+        assert item["verdict"] in ("helped", "did not help", "too early to tell")
+        assert item["rule"].startswith("helped when the gap rate over the later calls is below one third")
+        assert {"calls", "gap_calls", "gap_rate"} <= set(item["before"])
+    human = store("interventions")
+    assert "Rule: helped when" in human.out
+
+
+def test_verdict_rule():
+    from coach.records import CallCount
+    from memory.interventions import verdict
+
+    assert verdict(CallCount(3, 3), CallCount(1, 0)) is None  # too early to tell
+    assert verdict(CallCount(3, 3), CallCount(3, 0)) is True
+    assert verdict(CallCount(4, 4), CallCount(4, 2)) is False  # the rate fell, but half the later calls show it
+    assert verdict(CallCount(0, 0), CallCount(2, 0)) is True  # no earlier calls: an earlier rate of 1
+    assert verdict(CallCount(2, 0), CallCount(2, 0)) is False  # not below the earlier rate
+
+
+@pytest.mark.parametrize("theme, text, want", [
+    ("implication-questions", "Marcus did not ask what that costs them or who else feels it.", "gap"),
+    ("pitching-too-early", "never touched the deck till the pain was clear", "strength"),
+    ("next-steps", "Didn't forget to book the follow-up this time: Tuesday 10am with both of them.", "strength"),
+    ("root-cause", "forgot to ask what they had tried before", "gap"),
+    ("next-steps", "still no date for the follow-up", "gap"),
+    pytest.param("objection-handling", "She asked what was behind the price concern instead of dropping the price.",
+                 "strength", marks=pytest.mark.xfail(strict=True, reason=(
+                     "known gap: after 'instead of', a topic word ('price') in a rejected bad action with no "
+                     "gap cue reads as a gap; not fixed because the test floors have been read since"))),
+    ("cost-of-inaction", "no mention of what the downtime costs them", "gap"),
+    ("multi-threading", "He couldn't get anyone above the team lead onto a call.", "gap"),
+    ("talk-listen-ratio", "The buyer said \"we never get a word in with vendors\" and he let them talk.", "strength"),
+])
+def test_polarity_reads_negation(theme, text, want):
+    from memory.config import load_taxonomy
+    from memory.polarity import polarity
+
+    themes = {t.id: t for t in load_taxonomy(KNOWLEDGE / "taxonomy.json")}
+    t = themes[theme]
+    assert polarity(text, theme, t.gap_cues, t.strength_cues, t.terms) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Next call, ask what they have already tried.", True),
+    ("homework: nobody hangs up until there's a time on the calendar", True),
+    ("Starting Monday, she opens every call by confirming the time.", True),
+    ("never asked why the backlog grows", False),
+    ("Set the agenda up front and asked if the buyer wanted to add anything.", False),
+    ("He didn't try to put a number on it.", False),
+])
+def test_instructions_are_told_from_remarks(text, want):
+    from memory.polarity import is_instruction
+
+    assert is_instruction(text) is want
+
+
+def test_a_dev_floor_passes_its_checks_through_the_harness():
+    from evals.floor_suite import run_floor, select_floors
+
+    (harbor,) = select_floors("harbor")
+    result = run_floor(harbor)
+    failed = [f"{c.group}: {c.name}: {c.detail}" for c in result.checks if not c.passed]
+    assert not failed, failed
+    assert result.floor.split == "dev" and result.checks

@@ -31,9 +31,11 @@ class ObservationsView:
     chart: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["week", "theme", "facts"]))
     chart_title: str = ""
     colors: dict[str, str] = field(default_factory=dict)  # theme label -> colour, stable across filters
+    trend: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TREND_COLUMNS))
 
 
 OBSERVATION_COLUMNS = ["Rep", "Theme", "Type", "Observation", "Calls", "Seen"]
+TREND_COLUMNS = ["Rep", "Theme", "Week", "Calls", "Gap calls", "Gap rate"]
 
 
 def theme_labels(kb) -> dict[str, str]:
@@ -79,7 +81,22 @@ def observations_view(kb, rep: str | None = None, theme: str | None = None, pola
     wanted.sort(key=lambda o: (o.last_seen, o.calls), reverse=True)
     rows = [[o.rep or "Team: " + ", ".join(o.reps), labels.get(o.theme, _pretty(o.theme)), o.polarity,
              o.statement, o.calls, _seen(o)] for o in wanted]
-    return ObservationsView("", pd.DataFrame(rows, columns=OBSERVATION_COLUMNS), wanted, chart, title, colors)
+    return ObservationsView("", pd.DataFrame(rows, columns=OBSERVATION_COLUMNS), wanted, chart, title, colors,
+                            trend_table(wanted, labels))
+
+
+def trend_table(observations: list[Observation], labels: dict[str, str]) -> pd.DataFrame:
+    """Per rep and theme, each week's calls that judged the theme and the share with the gap,
+    so a coach sees what changed after an intervention."""
+    rows, seen = [], set()
+    for o in sorted(observations, key=lambda o: (o.rep or "", o.theme)):
+        if o.rep is None or (o.rep, o.theme) in seen:
+            continue
+        seen.add((o.rep, o.theme))
+        for w in o.trend:
+            rows.append([o.rep, labels.get(o.theme, _pretty(o.theme)), w.week, w.calls, w.gap_calls,
+                         f"{w.gap_rate:.0%}"])
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def evidence_for(kb, observations: list[Observation], row: int | None) -> str:
@@ -188,7 +205,7 @@ def _counts(count) -> str:
 
 
 def _verdict(helped: bool | None) -> str:
-    return {True: "helped", False: "not helped"}.get(helped, "not yet (too few later calls)")
+    return {True: "helped", False: "did not help"}.get(helped, "too early to tell")
 
 
 def _day(value: Any, label: str) -> date | None:

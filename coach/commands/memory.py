@@ -16,6 +16,8 @@ def register(commands) -> None:
     obs.add_argument("--theme", help="only this theme id (see knowledge/taxonomy.json)")
     obs.add_argument("--polarity", choices=("strength", "gap"), help="only strengths or only gaps")
     obs.add_argument("--all", action="store_true", help="include one-off facts that did not recur")
+    obs.add_argument("--trend", action="store_true",
+                     help="also show, per rep and theme, the gap rate per week (each observation's JSON has it as trend)")
     obs.add_argument("--json", action="store_true", help="print a JSON list")
     obs.set_defaults(run=cmd_observations)
 
@@ -56,6 +58,15 @@ def cmd_observations(args: argparse.Namespace) -> int:
         print(f"- {o.statement}{mark}  [{o.id}]")
         for e in o.evidence:
             print(f"    {e.date} {e.source}: \"{_clip(e.quote)}\"")
+    if args.trend:
+        print("\nGap rate per week (calls that judged the theme; week of Monday):")
+        seen = set()
+        for o in found:
+            if o.rep is None or not o.trend or (o.rep, o.theme) in seen:
+                continue
+            seen.add((o.rep, o.theme))
+            weeks = ", ".join(f"{w.week}: {w.gap_calls}/{w.calls}" for w in o.trend)
+            print(f"- {o.rep} · {o.theme}: {weeks}")
     return EXIT_OK
 
 
@@ -68,11 +79,12 @@ def cmd_interventions(args: argparse.Namespace) -> int:
     if not found:
         print("No coaching interventions found in the call notes yet.")
     for i in found:
-        verdict = {True: "helped", False: "did not help", None: "not yet (fewer than 2 later calls)"}[i.helped]
-        print(f"- {i.date} {i.rep} · {i.theme}: {verdict}")
+        print(f"- {i.date} {i.rep} · {i.theme}: {i.verdict}")
         print(f"    \"{_clip(i.action)}\"")
         print(f"    before: gap in {i.before.gap_calls} of {i.before.calls} calls; "
               f"after: gap in {i.after.gap_calls} of {i.after.calls} calls  ({i.source})")
+    if found and found[0].rule:
+        print(f"Rule: {found[0].rule} (docs/coaching-memory.md).")
     return EXIT_OK
 
 

@@ -1,0 +1,135 @@
+"""Floor evaluation: ingest each floor's call notes into a fresh store and check the memory.
+
+A floor (``evals/floors/<name>/``, see its SPEC.md) is a team's notes plus what a correct
+memory concludes from them. Each floor is ingested on its own, into a temporary store,
+with the shipped ``knowledge/bank.json`` and ``knowledge/taxonomy.json`` and the shipped
+playbooks (the mental models are built from them), so the floor's folder is never touched.
+The checks are the pure functions of ``evals.floor``.
+
+``dev`` floors (and the shipped sample floor, ``knowledge/calls/``) are for tuning;
+``test`` floors are frozen: run them once, report, change nothing afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.config import Settings
+from coach.errors import InputError
+from evals.floor import FloorCheck, floor_checks, model_checks, unplanted
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOWLEDGE = ROOT / "knowledge"
+FLOORS_DIR = Path(__file__).resolve().parent / "floors"
+SAMPLE = "sample"
+SELECTIONS = ("dev", "test", "all")
+
+
+@dataclass(frozen=True)
+class Floor:
+    name: str
+    split: str  # dev or test
+    calls: Path  # the folder of call notes to ingest
+    expectations: Path
+
+
+@dataclass(frozen=True)
+class FloorResult:
+    floor: Floor
+    checks: tuple[FloorCheck, ...]
+    promoted: int  # promoted observations
+    unplanted: tuple[str, ...]  # promoted observations that match no planted pattern
+    interventions: tuple[str, ...]  # one line per intervention found
+
+    @property
+    def passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict:
+        return {
+            "floor": self.floor.name, "split": self.floor.split,
+            "passed": self.passed, "checks": len(self.checks),
+            "promoted": self.promoted, "unplanted": list(self.unplanted),
+            "interventions": list(self.interventions),
+            "failed": [{"group": c.group, "name": c.name, "detail": c.detail} for c in self.checks if not c.passed],
+            "results": [{"group": c.group, "name": c.name, "passed": c.passed, "detail": c.detail}
+                        for c in self.checks],
+        }
+
+
+def known_floors() -> list[Floor]:
+    """The shipped sample floor, then every folder of evals/floors/ with expectations."""
+    found = [Floor(SAMPLE, "dev", KNOWLEDGE / "calls", ROOT / "evals/data/floor_expectations.json")]
+    for folder in sorted(p for p in FLOORS_DIR.iterdir() if (p / "expectations.json").is_file()):
+        split = json.loads((folder / "expectations.json").read_text(encoding="utf-8")).get("split", "dev")
+        found.append(Floor(folder.name, split, folder / "calls", folder / "expectations.json"))
+    return found
+
+
+def select_floors(which: str) -> list[Floor]:
+    """``dev``, ``test``, ``all`` or one floor's name."""
+    floors = known_floors()
+    if which == "all":
+        return floors
+    chosen = [f for f in floors if f.split == which or f.name == which]
+    if not chosen:
+        names = ", ".join(f.name for f in floors)
+        raise InputError(f"No floor or split {which!r}; choose dev, test, all or one of: {names}")
+    return chosen
+
+
+def run_floor(floor: Floor, embedder=None, config_dir: Path = KNOWLEDGE,
+              playbooks: Path = KNOWLEDGE / "playbooks", workdir: Path | None = None) -> FloorResult:
+    """Ingest the floor into a fresh store and check what its memory concludes."""
+    from coach.knowledge_base import KnowledgeBase
+
+    expected = json.loads(floor.expectations.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix=f"coach-floor-{floor.name}-", dir=workdir) as tmp:
+        kb = KnowledgeBase(Settings.from_env(Path(tmp) / "store", env={}), embedder=embedder)
+        try:
+            report = kb.ingest([playbooks, floor.calls], config_dir=config_dir)
+            if report.skipped:
+                raise InputError(f"floor {floor.name}: {report.skipped[0].path}: {report.skipped[0].error}")
+            observations = kb.observations(include_one_offs=True)
+            interventions = kb.interventions()
+            checks = floor_checks(observations, interventions, expected)
+            checks += model_checks(kb.mental_models(), observations, kb.themes(), expected)
+        finally:
+            kb.close()
+    promoted = [o for o in observations if o.promoted]
+    extra = tuple(f"{o.rep or 'team'} {o.theme} {o.polarity} ({o.calls} calls)" for o in unplanted(promoted, expected))
+    lines = tuple(f"{i.rep} {i.date} {i.theme}: {i.verdict} (gap in {i.before.gap_calls}/{i.before.calls} before, "
+                  f"{i.after.gap_calls}/{i.after.calls} after)" for i in interventions)
+    return FloorResult(floor, tuple(checks), len(promoted), extra, lines)
+
+
+def run_floors(floors: Sequence[Floor], embedder=None) -> list[FloorResult]:
+    if embedder is None:
+        from rag.embedder import Embedder
+
+        embedder = Embedder()
+    return [run_floor(floor, embedder=embedder) for floor in floors]
+
+
+def render_floors(results: Sequence[FloorResult], failures: bool = True) -> str:
+    """A table of passed checks per floor and group, then each failed check on one line."""
+    groups = ["pattern", "team", "one-off", "injection", "intervention", "model"]
+    lines = ["| floor | split | " + " | ".join(groups) + " | all | promoted, not planted |",
+             "| --- | --- | " + " | ".join("---" for _ in groups) + " | --- | --- |"]
+    for r in results:
+        cells = []
+        for group in groups:
+            mine = [c for c in r.checks if c.group == group]
+            cells.append(f"{sum(c.passed for c in mine)}/{len(mine)}" if mine else "-")
+        lines.append(f"| {r.floor.name} | {r.floor.split} | " + " | ".join(cells)
+                     + f" | {r.passed}/{len(r.checks)} | {len(r.unplanted)} of {r.promoted} |")
+    if failures:
+        for r in results:
+            for c in r.checks:
+                if not c.passed:
+                    lines.append(f"- {r.floor.name}: {c.group}: {c.name}: {c.detail or 'failed'}")
+    return "\n".join(lines)
