@@ -12,11 +12,11 @@ import signal
 import sys
 
 from coach import __version__
-from coach.commands import app, evaluation, knowledge, memory
+from coach.commands import agent, app, evaluation, knowledge, memory
 from coach.commands.common import EXIT_USAGE
 from coach.errors import CoachError
 
-COMMAND_GROUPS = (knowledge, memory, evaluation, app)
+COMMAND_GROUPS = (knowledge, memory, evaluation, app, agent)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -121,6 +121,20 @@ def test_ask_shows_a_cited_answer_and_its_source_and_survives_a_reload(page):
     expect(panel.locator("mark").first).to_be_visible()
 
 
+def test_a_follow_up_is_understood_in_context_of_the_conversation(page):
+    from playwright.sync_api import expect
+
+    ask(page, "How do I handle a timing objection?")
+    panel = page.locator("#coach-sources-panel")
+    expect(panel).to_contain_text("Objection Handling: The AECR Framework")
+    ask(page, "what if it's budget instead?")
+    chat = page.locator("#coach-chat")
+    expect(chat).to_contain_text("Understood as: How do I handle a budget objection?")
+    expect(panel).to_contain_text("Objection Distribution (What You Will Hear Most)")
+    expect(panel.locator("mark").first).to_contain_text("Budget")
+    shot(page, "ask-follow-up.png")
+
+
 def test_markup_in_a_note_renders_inert(page):
     from playwright.sync_api import expect
 

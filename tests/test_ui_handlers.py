@@ -337,7 +337,7 @@ def test_interventions_say_whether_they_helped(kb):
     note, table = coaching.interventions_table(kb, "Dana Okafor")
     assert not table.empty, note
     assert "helped" in set(table["Result"])  # her 2026-09-21 coaching on pitching too early
-    assert set(table["Result"]) <= {"helped", "not helped", "not yet (too few later calls)"}
+    assert set(table["Result"]) <= {"helped", "did not help", "too early to tell"}
     assert table["Before"].str.match(r"gap in \d+ of \d+ calls").all()
 
 
@@ -383,3 +383,10 @@ def test_people_keep_getting_answers_while_an_upload_ingests(kb, tmp_path):
         for path in (Path(kb.data_dir) / "uploads" / "calls").iterdir():
             path.unlink()
         kb.ingest([Path(kb.data_dir) / "uploads" / "calls"])
+
+
+def test_observations_view_has_a_weekly_trend_per_rep_and_theme(kb):
+    view = coaching.observations_view(kb, rep="Dana Okafor")
+    assert list(view.trend.columns) == coaching.TREND_COLUMNS
+    assert not view.trend.empty and set(view.trend["Rep"]) == {"Dana Okafor"}
+    assert all(int(c) >= int(g) for c, g in zip(view.trend["Calls"], view.trend["Gap calls"]))

@@ -145,6 +145,10 @@ def _observations_tab(kb) -> dict:
                                height=360, label="Themes over time", colors_in_legend=[],
                                elem_id="coach-chart")
             legend = gr.HTML()  # the plot's own legend does not draw inside a tab (gradio 6.31)
+    gr.Markdown("### Trend per rep and theme\nEach week's calls that judged the theme, and the share that "
+                "showed the gap.")
+    trend = gr.Dataframe(headers=coaching.TREND_COLUMNS, interactive=False, wrap=True, max_height=320,
+                         elem_classes="coach-table", elem_id="coach-obs-trend")
     gr.Markdown("### Coaching interventions\nWhat a coach asked a rep to change, and the share of "
                 "calls with the gap before and after.")
     interventions_note = gr.Markdown()
@@ -157,10 +161,10 @@ def _observations_tab(kb) -> dict:
         note, rows = coaching.interventions_table(kb, rep_name)
         return (view.message, view.table, view.observations, coaching.evidence_for(kb, [], None),
                 gr.update(value=view.chart, label=view.chart_title, color_map=view.colors or None),
-                render.legend_html(view.colors), note, rows)
+                render.legend_html(view.colors), note, rows, view.trend)
 
     filters = [rep, theme_pick, polarity, date_from, date_to, one_offs]
-    outputs = [message, table, listed, evidence, chart, legend, interventions_note, interventions]
+    outputs = [message, table, listed, evidence, chart, legend, interventions_note, interventions, trend]
     for control in (rep, theme_pick, polarity, one_offs):
         control.input(refresh, filters, outputs)  # user changes only, not the tab's own refresh
     for control in (date_from, date_to):

@@ -18,6 +18,8 @@ import pandas as pd
 
 from coach.errors import CoachError
 from coach.feedback import FeedbackLog
+from coach.records import Exchange
+from coach.sessions import CONTEXT_EXCHANGES
 from ingest.files import display_path
 from ui import render, uploads
 from ui.uploads import Upload
@@ -48,9 +50,13 @@ def new_history() -> dict[str, Any]:
     return {"messages": [], "answers": {}}
 
 
-def ask(kb, question: str, k: int = 5, rep: str | None = None) -> dict[str, Any]:
-    """The answer as a ``coach ask --json`` object; a user-facing error becomes its message."""
+def ask(kb, question: str, k: int = 5, rep: str | None = None,
+        earlier: list[Exchange] | None = None) -> dict[str, Any]:
+    """The answer as a ``coach ask --json`` object; a user-facing error becomes its message.
+    With ``earlier`` exchanges, a follow-up is answered in their context (``standalone_question``)."""
     try:
+        if earlier:
+            return kb.ask_in_context(question, earlier, k=k, rep=rep or None).to_dict()
         return kb.ask(question, k=k, rep=rep or None).to_dict()
     except CoachError as error:
         return _failed(question, str(error))
@@ -69,13 +75,24 @@ def chat_turn(kb, question: str, history: dict[str, Any] | None, rep: str | None
     history = _valid_history(history)
     if not (question or "").strip():
         return history, render.sources_html(latest_answer(history))
-    answer = ask(kb, question, k=k, rep=rep)
+    answer = ask(kb, question, k=k, rep=rep, earlier=exchanges(history))
     messages = history["messages"] + [
         {"role": "user", "content": render.safe_markdown(" ".join(question.split()))},
         {"role": "assistant", "content": render.answer_markdown(answer)},
     ]
     answers = dict(history["answers"]) | {str(len(messages) - 1): answer}
     return _trim({"messages": messages, "answers": answers}), render.sources_html(answer)
+
+
+def exchanges(history: dict[str, Any] | None, last: int = CONTEXT_EXCHANGES) -> list[Exchange]:
+    """The conversation's earlier questions (as asked and as answered), oldest first."""
+    answers = _valid_history(history)["answers"]
+    found = []
+    for index in sorted(answers, key=int)[-last:]:
+        answer = answers[index]
+        if isinstance(answer, dict) and not answer.get("error") and isinstance(answer.get("question"), str):
+            found.append(Exchange(answer["question"], answer.get("standalone_question") or answer["question"]))
+    return found
 
 
 def restore(history: dict[str, Any] | None) -> tuple[list[dict[str, str]], str]:

@@ -49,10 +49,16 @@ def answer_markdown(answer: dict[str, Any]) -> str:
     body = safe_markdown(answer["answer"])
     if answer.get("error"):
         return f"**Couldn't answer that:** {body}"
+    standalone = answer.get("standalone_question")
+    if standalone and standalone != answer.get("question"):
+        body = f"*Understood as: {safe_markdown(standalone)}*\n\n{body}"
     observations = answer.get("observations") or []
     if observations:
         items = "\n".join(f"- {safe_markdown(o['statement'])}" for o in observations)
         body += f"\n\n**On this floor** (from coaching observations)\n{items}"
+    fallback = (answer.get("generator") or {}).get("fallback")
+    if fallback:
+        body += f"\n\n*Extractive answer; the LLM's was not used: {safe_markdown(fallback)}*"
     return body
 
 

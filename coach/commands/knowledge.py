@@ -32,6 +32,9 @@ def register(commands) -> None:
     ask.add_argument("--k", type=int, default=5, help="passages to retrieve (default: 5)")
     ask.add_argument("--rep", help="only use call notes and observations of this rep (playbooks are always used)")
     ask.add_argument("--batch", metavar="FILE.jsonl", help='answer one {"id", "q"} object per line')
+    ask.add_argument("--session", metavar="NAME",
+                     help="keep a conversation: follow-ups (\"what if it's budget instead?\") are understood in "
+                     "the context of this session's earlier questions (<data-dir>/sessions/NAME.jsonl)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=cmd_ask)
 
@@ -74,22 +77,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
     kb = open_kb(args)
     if args.batch:
         return _ask_batch(kb, Path(args.batch), args)
-    answer = kb.ask(args.question, k=args.k, rep=args.rep)
+    answer = _ask_one(kb, args.question, args)
     if args.json:
         print_json(answer.to_dict())
     else:
         print(render_answer(answer))
+        _note_fallback(answer)
     return EXIT_OK
+
+
+def _ask_one(kb, question: str, args: argparse.Namespace):
+    if args.session:
+        return kb.ask_in_session(args.session, question, k=args.k, rep=args.rep)
+    return kb.ask(question, k=args.k, rep=args.rep)
+
+
+def _note_fallback(answer) -> None:
+    """With COACH_LLM set, say on stderr why an answer is the extractive one."""
+    if answer.generator.fallback:
+        print(f"coach: extractive answer; the LLM's was not used: {answer.generator.fallback}", file=sys.stderr)
 
 
 def _ask_batch(kb, path: Path, args: argparse.Namespace) -> int:
     questions = read_batch(path)
     for qid, question in questions:
-        answer = kb.ask(question, k=args.k, rep=args.rep)
+        answer = _ask_one(kb, question, args)
         if args.json:
             print_json({"id": qid, **answer.to_dict()})
         else:
             print(f"## {qid}: {question}\n\n{render_answer(answer)}\n")
+            _note_fallback(answer)
     return EXIT_OK
 
 
@@ -104,7 +121,10 @@ def read_batch(path: Path) -> list[tuple[Any, str]]:
 
 
 def render_answer(answer) -> str:
-    lines = [answer.answer]
+    lines = []
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        lines.append(f"(understood as: {answer.standalone_question})\n")
+    lines.append(answer.answer)
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:

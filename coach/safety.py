@@ -1,0 +1,21 @@
+"""Text addressed to the system rather than describing a call ("ignore previous instructions",
+"SYSTEM: …"). Call notes are data: such lines are never retained from an ingested note
+(memory/retain.py) and a note sent by an agent that contains one is refused (coach mcp)."""
+
+from __future__ import annotations
+
+import re
+
+ADDRESSES_SYSTEM = re.compile(
+    r"(ignore (?:all |any )?(?:previous|prior|above) instructions|^\W*system\s*:|\bas an ai\b|"
+    r"disregard (?:the|all|previous)|you are now|new instructions|override (?:the|your))",
+    re.IGNORECASE,
+)
+
+
+def line_addressing_system(text: str) -> tuple[int, str] | None:
+    """(1-based line number, line) of the first line that addresses the system, or None."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if ADDRESSES_SYSTEM.search(line):
+            return number, line.strip()
+    return None
