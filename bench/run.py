@@ -37,7 +37,7 @@ def run(args: list[str], data_dir: Path, cwd: Path = ROOT) -> float:
 
 def questions() -> list[str]:
     items = []
-    for name in ("dev.jsonl", "heldout.jsonl"):
+    for name in ("dev.jsonl", "heldout.jsonl", "field-dev.jsonl"):
         for line in (ROOT / "evals/golden" / name).read_text().splitlines():
             if line.strip():
                 items.append(json.loads(line)["q"])
@@ -73,12 +73,14 @@ def bench_knowledge(rows: list[str], repeats: int) -> None:
     rows.append(f"| `ask --batch` 40 questions (incl. model load) | {statistics.median(batch):.2f} s | target < 15 s |")
     p50, p95 = percentile(warm, 50), percentile(warm, 95)
     rows.append(f"| warm ask, retrieval + answer, p50 / p95 over {len(qs)} questions | "
-                f"{p50 * 1000:.0f} / {p95 * 1000:.0f} ms | target p95 < 150 ms |")
+                f"{p50 * 1000:.0f} / {p95 * 1000:.0f} ms | target p95 ≤ 50 ms |")
 
 
 def warm_latencies(data_dir: Path, qs: list[str]) -> list[float]:
     from coach.config import Settings
     from coach.knowledge_base import KnowledgeBase
+
+    import rag.embedder as embedder_module
 
     kb = KnowledgeBase(Settings.from_env(data_dir, env={}))
     kb.ask(qs[0])  # load models and indexes once
@@ -86,6 +88,7 @@ def warm_latencies(data_dir: Path, qs: list[str]) -> list[float]:
     for _ in range(3):
         for q in qs:
             kb.embedder.__dict__.pop("_recent", None)  # time each question as if new
+            embedder_module._VECTORS.clear()
             started = time.perf_counter()
             kb.ask(q)
             times.append(time.perf_counter() - started)
@@ -123,17 +126,21 @@ def bench_memory(rows: list[str], notes: int, repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 repeat and 200 notes, for a smoke run")
+    parser.add_argument("--only", choices=("knowledge", "memory"), help="run one half of the benchmarks")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
     rows = ["| what | median | note |", "| --- | --- | --- |"]
-    bench_knowledge(rows, repeats)
-    bench_memory(rows, notes=200 if args.quick else 1000, repeats=1 if args.quick else 2)
+    if args.only != "memory":
+        bench_knowledge(rows, repeats)
+    if args.only != "knowledge":
+        bench_memory(rows, notes=200 if args.quick else 1000, repeats=1 if args.quick else 2)
     stamp = datetime.now(timezone.utc)
     report = (f"# coach benchmarks, {stamp:%Y-%m-%d %H:%M} UTC\n\nMachine: {machine()}\n"
               f"Repeats: {repeats}\n\n" + "\n".join(rows) + "\n")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / f"{stamp:%Y-%m-%d}{'-quick' if args.quick else ''}.md").write_text(report)
+    name = f"{stamp:%Y-%m-%d}{'-quick' if args.quick else ''}{'-' + args.only if args.only else ''}.md"
+    (out / name).write_text(report)
     print(report)
 
 

@@ -23,7 +23,7 @@ class ChromaServer:
 class Settings:
     data_dir: Path
     chroma: ChromaServer | None = None  # None: embedded PersistentClient in data_dir
-    embed_model: str | None = None  # None: the bundled all-MiniLM-L6-v2
+    embed_model: str | None = None  # None: the store's own model, else the bundled all-mpnet-base-v2
     llm: str | None = None  # e.g. "ollama:qwen2.5:7b", "openai:gpt-4o-mini"
 
     @classmethod

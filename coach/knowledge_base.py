@@ -11,6 +11,7 @@ import re
 import shutil
 from contextlib import contextmanager
 from functools import cached_property
+from collections.abc import Sequence
 from pathlib import Path
 
 from dataclasses import replace
@@ -20,27 +21,51 @@ import numpy as np
 from coach.config import Settings
 from coach.errors import InputError, StoreError
 from coach.records import (
-    Answer, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
+    Answer, Exchange, Hit, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
 )
 from ingest.files import discover
 from rag.answerer import Answerer
 from rag.docstore import Docstore
-from rag.embedder import Embedder
+from rag.embedder import MINILM, Embedder
 from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.retriever import HybridRetriever
+from rag.scope import capture as capture_scope
 from rag.vectors import ChromaVectors
 
 ANSWER_OBSERVATIONS = 3
+NOT_SUPPORTED = "the knowledge base does not support an answer, so the LLM was not asked"
 QUESTION_THEME_SIMILARITY = 0.40  # a question is about a theme at this prototype similarity
 QUESTION_THEME_MARGIN = 0.05  # ... and when it is this close to the question's best theme
+
+
+def store_model(data_dir: Path) -> str | None:
+    """The embedding model an existing store was built with, when none is configured.
+
+    A store records its model at ingest. One built before that (coach 0.1 used the bundled
+    all-MiniLM-L6-v2 by default) keeps MiniLM, so upgrading never forces a re-index; set
+    COACH_EMBED_MODEL and run ``coach ingest --reindex`` to move it to the new default."""
+    path = data_dir / "docstore.sqlite3"
+    if not path.is_file():
+        return None
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT value FROM state WHERE key = 'embed_model'").fetchone()
+            if row:
+                return row[0]
+            chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    except sqlite3.Error:
+        return None  # no tables yet, or not readable: the docstore itself reports it
+    return MINILM.name if chunks else None
 
 
 class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir
-        self.embedder = embedder or Embedder(settings.embed_model)
+        self.embedder = embedder or Embedder(settings.embed_model or store_model(self.data_dir))
 
     # -- parts, built once on first use -------------------------------------------------
     @cached_property
@@ -75,18 +100,25 @@ class KnowledgeBase:
         from rag.generator import build_generator
 
         retriever = HybridRetriever(self.docstore, self.vectors, self.keyword)
-        return Answerer(self.docstore, retriever, self.embedder, build_generator(self.settings.llm))
+        from rag.scope import ScopeCache
+
+        generator = build_generator(self.settings.llm, embedder=self.embedder)
+        return Answerer(self.docstore, retriever, self.embedder, generator, ScopeCache(self.data_dir, self.embedder))
 
     # -- operations ---------------------------------------------------------------------
     def ingest(self, paths: list[Path], progress: Progress | None = None,
-               reindex: bool = False) -> IngestReport:
+               reindex: bool = False, config_dir: Path | None = None) -> IngestReport:
+        """Ingest files and folders; the memory's bank.json and taxonomy.json come from
+        ``config_dir`` when given, else from beside the ingested paths."""
         with self.ingest_lock():
             if reindex:
                 self._drop_index()
             files, folders, problems = discover(paths)
             indexer = Indexer(self.docstore, self.vectors, self.keyword, self.embedder)
             report = indexer.sync(files, folders, problems, progress)
-            self.memory.capture_config(paths)
+            self.docstore.set_state("embed_model", self.embedder.model_id)
+            self.memory.capture_config(paths, config_dir)
+            capture_scope(paths, self.data_dir)
             return self._refresh_memory(report, progress)
 
     def _refresh_memory(self, report: IngestReport, progress) -> IngestReport:
@@ -105,9 +137,51 @@ class KnowledgeBase:
     def ask(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None) -> Answer:
         self.require_content()
         answer = self.answerer.ask(question, k=k, rep=rep, kind=kind)
+        if self.answerer.generator is not None and not answer.grounded:
+            answer = self.answerer.generator.skipped(answer, NOT_SUPPORTED)
         if not answer.grounded or not self.memory.configured:
             return answer
         return replace(answer, observations=tuple(self._observations_for(answer, rep)))
+
+    # -- conversations, search and notes from programs (coach ask --session, the UI, coach mcp)
+    def ask_in_context(self, question: str, history: Sequence[Exchange], k: int = 5,
+                       rep: str | None = None) -> Answer:
+        """Answer a follow-up in the context of earlier exchanges: it is condensed into a
+        standalone question first, which the answer reports as ``standalone_question``."""
+        asked = " ".join((question or "").split())
+        standalone = self.condenser.condense(asked, history).question
+        answer = self.ask(standalone, k=k, rep=rep)
+        return replace(answer, question=asked, standalone_question=answer.question)
+
+    def ask_in_session(self, name: str, question: str, k: int = 5, rep: str | None = None) -> Answer:
+        """``ask_in_context`` with the conversation kept in ``<data-dir>/sessions/NAME.jsonl``."""
+        from coach.sessions import SessionLog
+
+        log = SessionLog(self.data_dir)
+        answer = self.ask_in_context(question, log.history(name), k=k, rep=rep)
+        log.append(name, answer)
+        return answer
+
+    @cached_property
+    def condenser(self):
+        from rag.condense import build_condenser
+
+        generator = self.answerer.generator
+        return build_condenser(generator.llm if generator is not None else None)
+
+    def search(self, query: str, k: int = 5, rep: str | None = None) -> list[Hit]:
+        """The passages ``ask`` would read for ``query`` (same routing), best first."""
+        self.require_content()
+        if not (query or "").strip():
+            raise InputError("The search query is empty; give a few words, e.g. timing objection")
+        return self.answerer.search(" ".join(query.split()), k=k, rep=rep).hits
+
+    def retain_note(self, draft) -> IngestReport:
+        """Write a call note (``coach.notes.NoteDraft``) under ``<data-dir>/notes/`` and ingest it,
+        so it becomes part of the memory. A draft that fails its checks writes nothing."""
+        from coach.notes import retain
+
+        return retain(self, draft)
 
     # -- coaching memory ------------------------------------------------------------------
     def observations(self, rep: str | None = None, theme: str | None = None,

@@ -74,6 +74,21 @@ class ObservationRef:
     statement: str
 
 
+GenerationMode = Literal["llm", "extractive"]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Who wrote an answer: the LLM, or the extractive composer (and why, when an LLM was set)."""
+
+    mode: GenerationMode = "extractive"
+    model: str | None = None  # the COACH_LLM spec, e.g. "openai:smollm2"; None without an LLM
+    fallback: str | None = None  # why the LLM's answer was not used; None when it was, or no LLM
+
+
+EXTRACTIVE = Generation()
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -81,12 +96,23 @@ class Answer:
     grounded: bool
     citations: tuple[Citation, ...] = ()
     observations: tuple[ObservationRef, ...] = ()
+    generator: Generation = EXTRACTIVE
+    standalone_question: str | None = None  # a follow-up rewritten with its conversation (None: asked alone)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {
             "citations": [asdict(c) for c in self.citations],
             "observations": [asdict(o) for o in self.observations],
+            "generator": asdict(self.generator),
         }
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One earlier turn of a conversation, as a follow-up question needs it."""
+
+    question: str  # as the user typed it
+    standalone_question: str  # what was answered (the question itself unless it was a follow-up)
 
 
 @dataclass(frozen=True)
@@ -161,8 +187,27 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class WeekRate:
+    """One week of a rep's calls that judged a theme: how many, and how many showed the gap."""
+
+    week: str  # ISO date of the Monday
+    calls: int
+    gap_calls: int
+
+    @property
+    def gap_rate(self) -> float:
+        return self.gap_calls / self.calls if self.calls else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"gap_rate": round(self.gap_rate, 3)}
+
+
+@dataclass(frozen=True)
 class Observation:
-    """A stable pattern (recurring across calls) or, with promoted=False, a one-off fact."""
+    """A stable pattern (recurring across calls) or, with promoted=False, a one-off fact.
+
+    ``trend`` is the rep's gap rate on the theme per week (every call that judged the
+    theme, gap or strength), so a reader sees the change an intervention made."""
 
     id: str
     rep: str | None  # None for a team-level observation
@@ -175,11 +220,13 @@ class Observation:
     evidence: tuple[Evidence, ...]
     reps: tuple[str, ...] = ()
     promoted: bool = True
+    trend: tuple[WeekRate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["evidence"] = [asdict(e) for e in self.evidence]
         data["reps"] = list(self.reps)
+        data["trend"] = [w.to_dict() for w in self.trend]
         return data
 
 
@@ -187,6 +234,18 @@ class Observation:
 class CallCount:
     calls: int
     gap_calls: int
+
+    @property
+    def gap_rate(self) -> float | None:
+        return self.gap_calls / self.calls if self.calls else None
+
+    def to_dict(self) -> dict[str, Any]:
+        rate = self.gap_rate
+        return {"calls": self.calls, "gap_calls": self.gap_calls,
+                "gap_rate": None if rate is None else round(rate, 3)}
+
+
+VERDICTS = {True: "helped", False: "did not help", None: "too early to tell"}
 
 
 @dataclass(frozen=True)
@@ -197,11 +256,17 @@ class Intervention:
     action: str  # verbatim coaching instruction
     before: CallCount
     after: CallCount
-    helped: bool | None  # None: fewer than 2 later calls to judge
+    helped: bool | None  # None: too early to tell (fewer than min_later_calls later calls)
     source: str
+    rule: str = ""  # the verdict rule applied, in words (docs/coaching-memory.md)
+
+    @property
+    def verdict(self) -> str:
+        return VERDICTS[self.helped]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"before": self.before.to_dict(), "after": self.after.to_dict(),
+                               "verdict": self.verdict}
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,15 @@ from typing import Any
 
 from coach.errors import InputError
 from coach.jsonl import read_objects
+from evals.splits import verify as verify_frozen
 
 EVALS_DIR = Path(__file__).resolve().parent
 GOLDEN_DIR = EVALS_DIR / "golden"
 FLOOR_FILE = EVALS_DIR / "data" / "floor_expectations.json"
 FAST_SUBSET_FILE = EVALS_DIR / "fast_subset.txt"
 FEEDBACK_FILE = GOLDEN_DIR / "feedback.jsonl"
-SETS = ("dev", "heldout")
+SETS = ("dev", "heldout", "field-dev", "field-test")
+FROZEN = ("field-test",)  # test splits: checked against evals/splits/*.sha256 before use
 OUT_OF_SCOPE = "out-of-scope"
 
 
@@ -56,7 +58,10 @@ def load_set(name: str, golden_dir: Path = GOLDEN_DIR) -> list[GoldenQuestion]:
     """The reviewed questions of one set; lines flagged ``needs_review`` are left out."""
     if name not in SETS:
         raise InputError(f"unknown golden set {name!r}; use one of: {', '.join(SETS)}")
-    rows = _jsonl(golden_dir / f"{name}.jsonl")
+    path = golden_dir / f"{name}.jsonl"
+    if name in FROZEN and golden_dir == GOLDEN_DIR:
+        verify_frozen(path)
+    rows = _jsonl(path)
     questions = [_question(path, number, row) for path, number, row in rows]
     return [q for q in questions if not q.needs_review]
 

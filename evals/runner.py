@@ -8,6 +8,8 @@ measured once per run and report "unavailable" when the store cannot provide the
 from __future__ import annotations
 
 import hashlib
+import re
+import statistics
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -101,12 +103,22 @@ def set_metrics(results: Sequence[QuestionResult], judged: bool = False) -> dict
     metrics[f"ndcg@{NDCG_K}"] = _metric(mean(r.ndcg for r in ranked), len(ranked))
     metrics["must_mention"] = _metric(group_coverage(r.covered for r in in_scope),
                                       sum(len(r.covered) for r in in_scope))
+    words = [answer_words(r.answer) for r in in_scope if r.grounded]
+    metrics["answer_words"] = _metric(float(statistics.median(words)) if words else None, len(words))
     metrics["citation_validity"] = _metric(share(not r.citation_problems for r in answered), len(answered))
     metrics["oos_refusal"] = _metric(share(not r.grounded for r in out), len(out))
     metrics["false_refusal"] = _metric(share(not r.grounded for r in in_scope), len(in_scope))
     if judged:
         metrics["faithfulness"] = _metric(share(bool(r.faithful) for r in answered), len(answered))
     return metrics
+
+
+def answer_words(text: str) -> int:
+    """Words a reader reads: the answer without its [n] markers, bullets and step numbers."""
+    return sum(1 for w in _MARKER.sub(" ", text).split() if any(c.isalnum() for c in w))
+
+
+_MARKER = re.compile(r"\[\d+\]|^\s*(?:-|\d+\.)\s", re.MULTILINE)
 
 
 def _metric(value: float | None, n: int) -> Metric:

@@ -71,6 +71,18 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Path], list[tupl
     return list(files.values()), folders, problems
 
 
+def find_upwards(paths: list[Path], name: str, levels: int = 3) -> Path | None:
+    """The first file called ``name`` in an ingested path's folder or up to ``levels`` above
+    it (how knowledge/'s bank.json, taxonomy.json and scope.json are found)."""
+    for given in paths:
+        start = given.expanduser().resolve()
+        folder = start if start.is_dir() else start.parent
+        for candidate in (folder, *list(folder.parents)[:levels]):
+            if (candidate / name).is_file():
+                return candidate / name
+    return None
+
+
 def read_text(path: Path) -> FileText:
     try:
         size = path.stat().st_size

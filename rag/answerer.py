@@ -15,11 +15,12 @@ import numpy as np
 
 from coach.errors import InputError
 from coach.records import Answer, Hit
-from rag.composer import REFUSAL, RECORDS_REFUSAL, compose
+from rag.composer import REFUSAL, compose, topic_refusal
 from rag.docstore import Docstore, StoredUnit
 from rag.embedder import Embedder
-from rag.grounding import SUPPORT_THRESHOLD, asks_for_records, support_score
+from rag.grounding import Support, support
 from rag.retriever import HybridRetriever
+from rag.scope import ScopeCache
 
 MAX_QUESTION_CHARS = 2000
 _FLOOR_WORDS = re.compile(
@@ -35,35 +36,39 @@ class Retrieved:
     vector: np.ndarray
     hits: list[Hit]
     units: dict[str, list[StoredUnit]]
-    support: float
+    support: Support
 
 
 class Answerer:
     def __init__(self, docstore: Docstore, retriever: HybridRetriever, embedder: Embedder,
-                 generator=None, threshold: float = SUPPORT_THRESHOLD) -> None:
+                 generator=None, scope: ScopeCache | None = None, threshold: float | None = None) -> None:
         self.docstore, self.retriever, self.embedder = docstore, retriever, embedder
-        self.generator, self.threshold = generator, threshold
+        self.generator, self.scope, self.threshold = generator, scope, threshold
 
     def ask(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None) -> Answer:
         question = _clean(question)
-        if asks_for_records(question):
-            return Answer(question=question, answer=RECORDS_REFUSAL, grounded=False)
         found = self.search(question, k=k, rep=rep, kind=kind)
-        if not found.hits or found.support < self.threshold:
-            return Answer(question=question, answer=REFUSAL, grounded=False)
+        if not found.hits or found.support.refused:
+            return Answer(question=question, answer=_refusal(found.support), grounded=False)
         extractive = compose(question, found.vector, found.hits, found.units)
         if self.generator is None or not extractive.grounded:
             return extractive
         return self.generator.answer(question, found.hits, found.units, fallback=extractive)
 
     def search(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None) -> Retrieved:
-        """The passages an answer would be built from, with their support score."""
-        if kind is None and not rep and not self._about_floor(question):
-            kind = "playbook"
+        """The passages an answer would be built from, with their support."""
+        kind = self.route(question, rep, kind)
         vector = self.embedder.encode_one(question)
-        hits = self.retriever.retrieve(question, vector, k=k, kind=kind, rep=rep)
-        units = self.docstore.units([h.chunk.id for h in hits]) if hits else {}
-        return Retrieved(vector, hits, units, support_score(vector, hits, units) if hits else 0.0)
+        retrieval = self.retriever.retrieve(question, vector, k=k, kind=kind, rep=rep)
+        scope = self.scope.get() if self.scope is not None else None
+        found = support(vector, retrieval.hits, retrieval.units, scope, self.threshold)
+        return Retrieved(vector, retrieval.hits, retrieval.units, found)
+
+    def route(self, question: str, rep: str | None = None, kind: str | None = None) -> str | None:
+        """Which sources to search: playbooks, unless the question is about the floor."""
+        if kind is None and not rep and not self._about_floor(question):
+            return "playbook"
+        return kind
 
     def _about_floor(self, question: str) -> bool:
         if _FLOOR_WORDS.search(question):
@@ -87,6 +92,14 @@ _COMMON_WORDS = frozenset(
     "sales team group health home foods freight logistics credit union systems solutions "
     "services partners company labs software data cloud bank dental hotels outdoor".split()
 )
+
+
+def _refusal(found: Support) -> str:
+    """Name the topic the question is about when it is closer to something the knowledge
+    base does not hold than to anything it does."""
+    if found.nearest_topic and found.out_of_scope is not None and found.out_of_scope >= found.best_unit:
+        return topic_refusal(found.nearest_topic)
+    return REFUSAL
 
 
 def _clean(question: str) -> str:

@@ -17,10 +17,13 @@ import numpy as np
 from coach.records import Answer, Citation, Hit
 from rag.docstore import StoredUnit
 
-MAX_UNITS = 6
+MAX_UNITS = 10
 MAX_PASSAGES = 3
 STEP_CHILDREN = 1
-RELATIVE_FLOOR = 0.75  # keep units scoring at least this share of the best one (chosen on dev)
+WORD_BUDGET = 110  # words of passage text an answer may quote (issue 9: a median <= 120)
+LEAD_PASSAGES = 2  # passages that each lead with their own best unit
+LEAD_FLOOR = 0.5  # ... when it scores at least this share of the best unit (LEAD_* and floors: swept on field-dev)
+RELATIVE_FLOOR = 0.4  # other units must score at least this share of the best one
 LEXICAL_WEIGHT = 0.15
 _PROCEDURAL = re.compile(
     r"\b(how (?:do|should|can|would|to)|steps?|process|framework|walk me through|levels?|"
@@ -60,6 +63,8 @@ def _score_units(question, query_vector, hits, units) -> list[ScoredUnit]:
     scored = []
     for rank, hit in enumerate(hits):
         for stored in units.get(hit.chunk.id, []):
+            if _label_only(stored.unit.display):
+                continue
             words = content_words(stored.unit.display)
             overlap = len(asked & words) / len(asked) if asked else 0.0
             score = float(stored.vector @ query_vector) + LEXICAL_WEIGHT * overlap - 0.03 * rank
@@ -67,22 +72,49 @@ def _score_units(question, query_vector, hits, units) -> list[ScoredUnit]:
     return scored
 
 
+def _label_only(text: str) -> bool:
+    """A bold lead-in such as "**Signs you rushed it:**", which says nothing alone."""
+    return text.rstrip("*").rstrip().endswith(":") and len(text.split()) <= 6
+
+
 def _select(scored: list[ScoredUnit], procedural: bool) -> list[ScoredUnit]:
-    """Best units; for a how-to question whose top passage is a sequence of steps, all steps."""
+    """What the answer says, within a budget of about ``WORD_BUDGET`` words.
+
+    For a how-to question whose top passage is a sequence of steps, its steps come first.
+    Each other top passage leads with its own best unit (a question often needs
+    two sections: what to say, and what the objection really means), and the rest of the
+    budget goes to the best-scoring units left, repeats removed."""
     top_rank = [s for s in scored if s.hit_rank == 0]
     steps = [s for s in top_rank if s.stored.unit.step]
     best = max(s.score for s in scored)
-    if procedural and len(steps) >= 3:
-        chosen = steps + _step_children(top_rank, steps)
-    else:
-        chosen = []
+    stepped = procedural and len(steps) >= 3
+    chosen = steps + _step_children(top_rank, steps) if stepped else []
     floor = best * RELATIVE_FLOOR
-    for candidate in sorted(scored, key=lambda s: -s.score):
+    leads = []
+    for rank in sorted({s.hit_rank for s in scored})[:LEAD_PASSAGES]:
+        if any(c.hit_rank == rank for c in chosen):
+            continue  # its steps already lead
+        own = max((s for s in scored if s.hit_rank == rank), key=lambda s: s.score)
+        if own.score >= best * LEAD_FLOOR:
+            leads.append(own)
+    words = sum(_words(c) for c in chosen)
+    for candidate in leads + sorted(scored, key=lambda s: -s.score):
         if len(chosen) >= MAX_UNITS:
             break
-        if candidate.score >= floor and not any(_same(candidate, c) for c in chosen):
-            chosen.append(candidate)
+        if stepped and candidate.hit_rank == 0:
+            continue  # the steps (and their best children) are what the top passage says
+        if candidate in leads or candidate.score >= floor:
+            size = _words(candidate)
+            if chosen and words + size > WORD_BUDGET:
+                continue
+            if not any(_same(candidate, c) for c in chosen):
+                chosen.append(candidate)
+                words += size
     return sorted(chosen, key=lambda s: (s.hit_rank, s.stored.unit.index))
+
+
+def _words(unit: ScoredUnit) -> int:
+    return len(unit.stored.unit.display.split())
 
 
 def _step_children(top_rank: list[ScoredUnit], steps: list[ScoredUnit]) -> list[ScoredUnit]:
@@ -148,10 +180,11 @@ REFUSAL = (
     "call structure), objection handling, next steps, pipeline reviews, forecasting and "
     "coaching reps; try asking about one of those."
 )
-RECORDS_REFUSAL = (
-    "That asks for a figure from the team's own records (prices, quotas, commission, "
-    "contracts, logins), which the playbooks and call notes don't hold, so I won't guess; "
-    "check the CRM or ask your manager. I can help with how to run discovery, handle "
-    "objections, set next steps, review pipeline and coach reps."
-)
 
+
+def topic_refusal(topic: str) -> str:
+    named = topic if topic[:2].isupper() else topic[0].lower() + topic[1:]
+    return (f"That looks like a question about {named}, which the team's playbooks "
+            "and call notes don't cover, so I won't guess; check the system or the people who own it. "
+            "I can help with how to run discovery, handle objections, set next steps, review pipeline "
+            "and coach reps.")

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS units (
     quote TEXT NOT NULL, step INTEGER NOT NULL, depth INTEGER NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (chunk_id, idx)
 );
+CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id TEXT PRIMARY KEY, vector BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS notes (
     source TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (source, position)
@@ -97,8 +98,10 @@ class Docstore:
     def replace_document(
         self, doc: DocumentRow, chunks: list[Chunk], units: dict[str, list[Unit]],
         vectors: dict[str, np.ndarray], notes: list[CallNote],
+        chunk_vectors: dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Swap a document's rows for a new version in one transaction."""
+        """Swap a document's rows for a new version in one transaction. ``vectors`` are the
+        units' vectors per chunk; ``chunk_vectors`` the chunks' own (as Chroma holds them)."""
         with self._transaction():
             self._delete_rows(doc.source)
             self._db.execute(
@@ -118,6 +121,10 @@ class Docstore:
                 ],
             )
             self._db.executemany(
+                "INSERT INTO chunk_vectors VALUES (?, ?)",
+                [(cid, v.astype(np.float32).tobytes()) for cid, v in (chunk_vectors or {}).items()],
+            )
+            self._db.executemany(
                 "INSERT INTO notes VALUES (?, ?, ?)",
                 [(doc.source, i, _note_to_json(n)) for i, n in enumerate(notes)],
             )
@@ -129,9 +136,10 @@ class Docstore:
             self._bump("generation")
 
     def _delete_rows(self, source: str) -> None:
-        self._db.execute(
-            "DELETE FROM units WHERE chunk_id IN (SELECT id FROM chunks WHERE source = ?)", (source,)
-        )
+        for table in ("units", "chunk_vectors"):
+            self._db.execute(
+                f"DELETE FROM {table} WHERE chunk_id IN (SELECT id FROM chunks WHERE source = ?)", (source,)
+            )
         for table in ("chunks", "notes", "documents"):
             self._db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
 
@@ -169,6 +177,33 @@ class Docstore:
         for cid, idx, kind, display, quote, step, depth, blob in rows:
             unit = Unit(idx, kind, display, quote, bool(step), depth)
             out[cid].append(StoredUnit(cid, unit, np.frombuffer(blob, dtype=np.float32)))
+        return out
+
+    def kind_vectors(self, kind: str) -> tuple[list[Chunk], np.ndarray, list[np.ndarray]]:
+        """Every chunk of one kind with its vector and its units' vectors (for corpus-wide
+        ranking priors), in source order."""
+        rows = self._db.execute(
+            "SELECT c.id, c.source, c.kind, c.section, c.text, c.ordinal, c.rep, c.date, v.vector "
+            "FROM chunks c JOIN chunk_vectors v ON v.chunk_id = c.id WHERE c.kind = ? "
+            "ORDER BY c.source, c.ordinal", (kind,),
+        )
+        chunks, vectors = [], []
+        for *fields, blob in rows:
+            chunks.append(Chunk(*fields))
+            vectors.append(np.frombuffer(blob, dtype=np.float32))
+        units = self.units([c.id for c in chunks]) if chunks else {}
+        unit_vectors = [np.array([s.vector for s in units[c.id]], dtype=np.float32).reshape(len(units[c.id]), -1)
+                        for c in chunks]
+        matrix = np.array(vectors, dtype=np.float32) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return chunks, matrix, unit_vectors
+
+    def chunk_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        out = {}
+        for batch in _batches(list(ids), 500):
+            marks = ",".join("?" * len(batch))
+            for cid, blob in self._db.execute(
+                    f"SELECT chunk_id, vector FROM chunk_vectors WHERE chunk_id IN ({marks})", batch):
+                out[cid] = np.frombuffer(blob, dtype=np.float32)
         return out
 
     def counts(self) -> dict[str, int]:

@@ -1,48 +1,79 @@
-"""Does the knowledge base support an answer? Two checks, both cheap.
+"""Does the knowledge base support an answer? A calibrated check, not a keyword list.
 
-1. Semantic support: the question's cosine similarity to its best passage plus to its
-   best sentence in the top passages. Off-topic questions (recipes, tax law, code) score
-   far below sales-coaching questions. Calibrated on evals/golden/dev.jsonl with
-   bench/calibrate_refusal.py; the held-out set is reported, never tuned against.
-2. Records questions: the knowledge base holds playbooks and call notes, not the team's
-   records. A question that asks for a value from those records (a price, a commission,
-   a quota figure, a password, a contract or renewal date) is refused even when it sounds
-   like sales, because no passage can hold the answer.
+Three similarities describe a question:
+
+- ``best_unit``: to its closest sentence, bullet or table row among the candidates;
+- ``dense``: to its closest passage;
+- ``out_of_scope``: to its closest example question of ``scope.json`` (what the
+  knowledge base does not hold: CRM administration, HR policy, our own prices, ...).
+
+A logistic model turns them into the probability that the question is out of scope;
+at or above ``threshold`` the answer is an honest refusal. Weights and threshold
+(``refusal.json``) were fitted on the field dev split by ``bench/calibrate_refusal.py``,
+which also plots refusal and false-refusal rates against the threshold. A store without
+a scope.json uses the model fitted on the first two features only. A shared word cannot
+bring a question into scope: no feature counts words.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from coach.records import Hit
 from rag.docstore import StoredUnit
+from rag.scope import Scope
 
-SUPPORT_THRESHOLD = 0.50
-
-_ASKS_FOR_VALUE = re.compile(
-    r"\b(what(?:'s| is| are|s)?|how (?:much|many)|when (?:does|do|is|will)|who (?:is|owns)|"
-    r"which|where (?:is|do))\b",
-    re.IGNORECASE,
-)
-_RECORD = re.compile(
-    r"\b(list price|pric(?:e|es|ing) (?:for|of) (?:the|our)|our (?:\w+ )?pric(?:e|es|ing)|"
-    r"discount (?:did|do|does|for|on) |commission|password|log-?in (?:for|to)|"
-    r"renewal|contract (?:end|start|value|date|term)|(?:'s|s') contract|"
-    r"quota (?:number|figure|target) |(?:team|my|our) quota (?:number|figure|target|for|this|is)|"
-    r"seat count|how many (?:seats|licen[cs]es)|salary|bonus|phone number|email address)",
-    re.IGNORECASE,
-)
+CALIBRATION_FILE = Path(__file__).with_name("refusal.json")
 
 
-def support_score(query_vector: np.ndarray, hits: list[Hit], units: dict[str, list[StoredUnit]]) -> float:
-    best_chunk = max((h.similarity for h in hits), default=0.0)
-    best_unit = max(
-        (float(s.vector @ query_vector) for stored in units.values() for s in stored), default=0.0
-    )
-    return best_chunk + best_unit
+@dataclass(frozen=True)
+class Support:
+    best_unit: float
+    dense: float
+    out_of_scope: float | None  # None: the store has no scope.json
+    nearest_topic: str | None  # the not-covered topic closest to the question
+    refusal_probability: float
+    refused: bool
 
 
-def asks_for_records(question: str) -> bool:
-    return bool(_ASKS_FOR_VALUE.search(question) and _RECORD.search(question))
+@dataclass(frozen=True)
+class RefusalModel:
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, values: dict[str, float]) -> float:
+        z = self.intercept + sum(w * values[f] for f, w in zip(self.features, self.weights))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@lru_cache(maxsize=1)
+def calibration() -> dict[str, RefusalModel]:
+    data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    return {name: RefusalModel(tuple(m["features"]), tuple(m["weights"]), float(m["intercept"]),
+                               float(m["threshold"]))
+            for name, m in data["models"].items()}
+
+
+def support(query_vector: np.ndarray, hits: list[Hit], units: dict[str, list[StoredUnit]],
+            scope: Scope | None, threshold: float | None = None) -> Support:
+    """The support features of a question and whether the calibrated model refuses it."""
+    values = {
+        "best_unit": max((float(s.vector @ query_vector) for stored in units.values() for s in stored), default=0.0),
+        "dense": max((h.similarity for h in hits), default=0.0),
+    }
+    topic = None
+    if scope is not None:
+        values["out_of_scope"], topic = scope.nearest(query_vector)
+    model = calibration()["with_scope" if scope is not None else "without_scope"]
+    probability = model.probability(values) if hits else 1.0
+    cut = model.threshold if threshold is None else threshold
+    return Support(values["best_unit"], values["dense"], values.get("out_of_scope"), topic,
+                   probability, probability >= cut)

@@ -129,6 +129,7 @@ class Indexer:
                 DocumentRow(item.file.source, str(item.file.path), item.file.kind, item.sha256, now),
                 doc_chunks, {c.id: units[c.id] for c in doc_chunks},
                 {c.id: unit_vectors[c.id] for c in doc_chunks}, item.parsed.notes,
+                {c.id: chunk_vectors[c.id] for c in doc_chunks},
             )
             self.vectors.delete(sorted(old_ids - {c.id for c in doc_chunks}))
             status = "added" if item.is_new else "updated"

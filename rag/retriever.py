@@ -1,40 +1,70 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 keyword results fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates, ranked per section by ``rag.ranker``.
+
+Chroma and BM25 each propose ``CANDIDATES`` passages; the docstore supplies their vectors
+and their sentences' vectors; the ranker scores sections and shows each by its best
+passage, so the top k hits are k different sections.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from coach.records import Hit
-from rag.docstore import Docstore
-from rag.fusion import reciprocal_rank_fusion
+from rag.docstore import Docstore, StoredUnit
 from rag.keyword import KeywordIndex
+from rag.ranker import Candidate, Priors, RankedSection, rank
 from rag.vectors import ChromaVectors
 
-CANDIDATES = 30
+CANDIDATES = 60
+PRIOR_KIND = "playbook"  # corpus-wide priors are computed over the playbooks
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    hits: list[Hit]
+    units: dict[str, list[StoredUnit]]  # of every candidate passage, by chunk id
+    sections: list[RankedSection]  # every ranked section, best first (for diagnosis and fitting)
 
 
 class HybridRetriever:
     def __init__(self, docstore: Docstore, vectors: ChromaVectors, keyword: KeywordIndex) -> None:
         self.docstore, self.vectors, self.keyword = docstore, vectors, keyword
+        self._priors: tuple[int, Priors] | None = None
 
-    def retrieve(
-        self, question: str, vector: np.ndarray, k: int = 5,
-        kind: str | None = None, rep: str | None = None,
-    ) -> list[Hit]:
+    def retrieve(self, question: str, vector: np.ndarray, k: int = 5,
+                 kind: str | None = None, rep: str | None = None) -> Retrieval:
         dense = self.vectors.query(vector, CANDIDATES, where=_where(kind, rep))
         keyword = self.keyword.search(question, CANDIDATES, kind=kind, rep=rep)
-        fused = reciprocal_rank_fusion([[h.id for h in dense], [h.id for h in keyword]])
-        similarity = {h.id: h.similarity for h in dense}
         dense_rank = {h.id: i for i, h in enumerate(dense, start=1)}
         keyword_rank = {h.id: i for i, h in enumerate(keyword, start=1)}
+        keyword_score = {h.id: h.score for h in keyword}
+        wanted = list(dict.fromkeys([h.id for h in dense] + [h.id for h in keyword]))
         # a chunk Chroma holds but the docstore does not is an orphan of an interrupted run
-        wanted = [cid for cid, _ in fused[: k * 3]]
-        chunks = {c.id: c for c in self.docstore.chunks(wanted)}
-        hits = [
-            Hit(chunks[cid], score, similarity.get(cid, 0.0), dense_rank.get(cid), keyword_rank.get(cid))
-            for cid, score in fused if cid in chunks
+        chunks = self.docstore.chunks(wanted)
+        chunk_vectors = self.docstore.chunk_vectors([c.id for c in chunks])
+        units = self.docstore.units([c.id for c in chunks]) if chunks else {}
+        candidates = [
+            Candidate(c, chunk_vectors[c.id], _matrix(units[c.id], len(vector)), keyword_score.get(c.id, 0.0))
+            for c in chunks if c.id in chunk_vectors
         ]
-        return hits[:k]
+        sections = rank(vector, candidates, self.priors())
+        hits = [Hit(s.chunk, s.score, s.similarity, dense_rank.get(s.chunk.id), keyword_rank.get(s.chunk.id))
+                for s in sections[:k]]
+        return Retrieval(hits, units, sections)
+
+    def priors(self) -> Priors:
+        generation = self.docstore.generation()
+        if self._priors is None or self._priors[0] != generation:
+            self._priors = (generation, Priors(*self.docstore.kind_vectors(PRIOR_KIND)))
+        return self._priors[1]
+
+
+def _matrix(stored: list[StoredUnit], dimension: int) -> np.ndarray:
+    if not stored:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.array([s.vector for s in stored], dtype=np.float32)
 
 
 def _where(kind: str | None, rep: str | None) -> dict | None:

@@ -322,19 +322,21 @@ def test_fast_subset_meets_the_bar(kb):
 
 
 def test_dev_and_heldout_are_reported_separately(full):
-    assert set(full.sets) == {"dev", "heldout"}
+    assert set(full.sets) == {"dev", "heldout", "field-dev", "field-test"}
     assert all(r.id.startswith("dev-") for r in full.sets["dev"].questions)
     assert all(r.id.startswith("ho-") for r in full.sets["heldout"].questions)
 
 
-@pytest.mark.parametrize("name", golden.SETS)
+# The bars below are the project's own sets' (dev, heldout). The field sets are measured
+# against issue 9's targets in bench/field_report.py, with the baseline beside them.
+@pytest.mark.parametrize("name", ["dev", "heldout"])
 def test_full_set_retrieval_hit_at_5(full, name):
     misses = [f"{r.id} (rank {r.hit_rank})" for r in full.sets[name].questions
               if r.in_scope and r.ndcg is not None and not hit_at_k(r.hit_rank, 5)]
     assert value(full, name, "hit@5") >= 0.9, f"{name} misses: {', '.join(misses)}"
 
 
-@pytest.mark.parametrize("name", golden.SETS)
+@pytest.mark.parametrize("name", ["dev", "heldout"])
 def test_full_set_answers_no_out_of_scope_question(full, name):
     answered = [r.id for r in full.sets[name].questions if not r.in_scope and r.grounded]
     assert answered == []
@@ -364,12 +366,15 @@ def test_coach_eval_baseline_exits_3_on_a_gated_regression(coach, knowledge_stor
     assert same.code == 0, same.err
     better = load_report(Path(first.json()["report_path"]))
     dev = better.sets["dev"]
-    better = replace(better, sets={"dev": replace(dev, metrics=dev.metrics | {"hit@5": Metric(1.0, 11)})})
+    covered = dev.metrics["must_mention"]
+    assert covered.value <= 0.95  # room for a better baseline
+    higher = Metric(covered.value + 0.05, covered.n)
+    better = replace(better, sets={"dev": replace(dev, metrics=dev.metrics | {"must_mention": higher})})
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps(better.to_dict()))
     worse = coach("eval", "--fast", "--baseline", str(baseline), data_dir=data_dir)
     assert worse.code == 3
-    assert "dev hit@5 1.000 ->" in worse.err and "may drop at most 0.02" in worse.err
+    assert f"dev must_mention {higher.value:.3f} ->" in worse.err and "may drop at most 0.02" in worse.err
 
 
 def test_coach_eval_refuses_mismatched_options(coach, knowledge_store):
@@ -427,7 +432,8 @@ def test_memory_checks_measure_models_and_the_sample_floor():
 
     model = MentalModel("discovery-playbook", "Discovery Playbook", "q",
                         "Use SPIN: implication questions; Gap Selling maps the current state.", (), 1, "t")
-    floor = FLOOR | {"observations": [FLOOR["observations"][0] | {"calls": ["knowledge/calls/a.md"]}]}
+    planted = [f"knowledge/calls/{name}.md" for name in ("a", "b")]  # obs() has 3 calls: within one
+    floor = FLOOR | {"observations": [FLOOR["observations"][0] | {"calls": planted}]}
     memory = FakeMemory([obs("Dana Okafor", "pitching-too-early", "gap"), obs("Dana Okafor", "next-steps", "gap")],
                         [intervention(False)], [model], ["/tmp/x/knowledge/calls/a.md"])
     models, coverage = mental_model_coverage(memory, golden.load_mental_models())

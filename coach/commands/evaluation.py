@@ -14,11 +14,12 @@ from coach.errors import InputError
 def register(commands) -> None:
     ev = commands.add_parser(
         "eval", help="run the evaluation suite on the current store and print its metrics",
-        description="Run the golden questions (dev and heldout, reported separately), the mental-model "
+        description="Run the golden questions (dev, heldout, and the field sets field-dev and the frozen "
+        "field-test, each reported separately), the mental-model "
         "and sample-floor checks; write JSON and markdown reports to <data-dir>/evals/. "
         "With --baseline, compare with an earlier report and exit 3 if a gated metric regressed "
         "(tolerances in evals/gate.toml).")
-    ev.add_argument("--set", dest="set_name", choices=("dev", "heldout", "all"), default="all",
+    ev.add_argument("--set", dest="set_name", choices=("dev", "heldout", "field-dev", "field-test", "all"), default="all",
                     help="which golden set to run (default: all, each reported separately)")
     ev.add_argument("--fast", action="store_true",
                     help="only the small fixed subset of dev questions in evals/fast_subset.txt")
@@ -28,12 +29,17 @@ def register(commands) -> None:
     ev.add_argument("--add-feedback", action="store_true",
                     help="append thumbs-down questions from <data-dir>/feedback.jsonl to "
                     "evals/golden/feedback.jsonl for review (runs no evaluation)")
+    ev.add_argument("--floors", choices=("dev", "test", "all"),
+                    help="instead of the golden sets: ingest each evaluation floor (evals/floors/, and the "
+                    "shipped sample floor) into its own temporary store and check its memory")
     ev.set_defaults(run=cmd_eval)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.add_feedback:
         return _add_feedback(args)
+    if getattr(args, "floors", None):
+        return _floors(args)
     from evals import golden
     from evals.gate import gate_regressions, load_gate_config
     from evals.judge import build_judge
@@ -73,8 +79,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _selection(args: argparse.Namespace, golden) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
     if args.fast:
-        if args.set_name == "heldout":
-            raise InputError("--fast runs a subset of dev questions only; drop --set heldout")
+        if args.set_name not in ("dev", "all"):
+            raise InputError(f"--fast runs a subset of dev questions only; drop --set {args.set_name}")
         return ("dev",), golden.load_fast_subset()
     return (golden.SETS if args.set_name == "all" else (args.set_name,)), None
 
@@ -101,4 +107,15 @@ def _add_feedback(args: argparse.Namespace) -> int:
     print(f"added {len(result.added)} thumbs-down question(s) to {result.target}: {', '.join(result.added)}")
     print("next: fill in expected sections and must_mention for each, remove needs_review, "
           "then move the lines into evals/golden/dev.jsonl")
+    return EXIT_OK
+
+
+def _floors(args: argparse.Namespace) -> int:
+    from evals.floor_suite import render_floors, run_floors, select_floors
+
+    results = run_floors(select_floors(args.floors))
+    if args.json:
+        print_json([r.to_dict() for r in results])
+    else:
+        print(render_floors(results))
     return EXIT_OK

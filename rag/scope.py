@@ -1,0 +1,86 @@
+"""What the knowledge base does not hold: ``knowledge/scope.json``, kept with the store.
+
+The file lists topics a sales floor asks about that no playbook or call note answers
+(CRM administration, HR policy, our own prices, contracts, ...), each with a few
+example questions. The refusal check (``rag.grounding``) compares a question with these
+examples as well as with the knowledge base. Ingest keeps a copy of the scope.json found
+beside the ingested paths; a store without one refuses on its own support alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.errors import ConfigError
+from ingest.files import find_upwards
+
+SCOPE_FILE = "scope.json"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scope:
+    topics: tuple[Topic, ...]
+    vectors: np.ndarray  # one row per example, in topic order
+    owners: tuple[int, ...]  # topic index of each row
+
+    def nearest(self, vector: np.ndarray) -> tuple[float, str | None]:
+        """Highest similarity of the question to an example, and that example's topic."""
+        if not len(self.vectors):
+            return 0.0, None
+        scores = self.vectors @ vector
+        best = int(np.argmax(scores))
+        return float(scores[best]), self.topics[self.owners[best]].name
+
+
+def capture(paths: list[Path], data_dir: Path) -> None:
+    """Keep a copy of the scope.json found beside the ingested paths (if any)."""
+    found = find_upwards(paths, SCOPE_FILE)
+    if found is None:
+        return
+    target = data_dir / SCOPE_FILE
+    if not target.exists() or target.read_bytes() != found.read_bytes():
+        load_topics(found)  # refuse a broken file before it replaces a good one
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(found, target)
+
+
+def load_topics(path: Path) -> tuple[Topic, ...]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(Topic(str(t["topic"]), tuple(str(e) for e in t["examples"])) for t in data["not_covered"])
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is not a valid scope file ({type(exc).__name__}: {exc}); "
+                          "each entry of not_covered needs a topic and a list of examples") from None
+
+
+class ScopeCache:
+    """The store's scope, embedded once per process and re-read when the file changes."""
+
+    def __init__(self, data_dir: Path, embedder) -> None:
+        self.path, self.embedder = data_dir / SCOPE_FILE, embedder
+        self._loaded: tuple[str, Scope] | None = None
+
+    def get(self) -> Scope | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        digest = hashlib.sha256(raw).hexdigest()
+        if self._loaded is None or self._loaded[0] != digest:
+            topics = load_topics(self.path)
+            texts = [e for t in topics for e in t.examples]
+            owners = tuple(i for i, t in enumerate(topics) for _ in t.examples)
+            self._loaded = (digest, Scope(topics, self.embedder.encode(texts), owners))
+        return self._loaded[1]
