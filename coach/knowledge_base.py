@@ -49,9 +49,12 @@ def store_model(data_dir: Path) -> str | None:
     if not path.is_file():
         return None
     import sqlite3
+    from contextlib import closing
 
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        # read-write on purpose: the last connection to close removes the WAL files, which a
+        # read-only one would leave behind in the store
+        with closing(sqlite3.connect(path)) as db:
             row = db.execute("SELECT value FROM state WHERE key = 'embed_model'").fetchone()
             if row:
                 return row[0]

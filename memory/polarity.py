@@ -282,7 +282,7 @@ _DIRECTIVE = re.compile(
     r"focus for|focus area|focus on|focus is|going forward|from now on|"
     r"starting (?:monday|tomorrow|today|next)|for the next (?:two|three|four|few|couple|\d)|"
     r"for (?:his|her|their|your|the) next|from here on|coaching goal|"
-    r"we agreed|(?:we|he|she|they|you) (?:both )?agreed (?:that|to|on)|i'd like to (?:hear|see)|before (?:monday|the next|each|every|your|any (?:call|meeting|demo|discovery))|(?:he|she|they)(?:'ll| will) (?:open|start|ask|book|bring|"
+    r"(?:we|he|she|they|you) (?:both )?agreed(?: (?:that|to|on)\b(?=\s+\w)|(?=\s*[:,–—-]))|i'd like to (?:hear|see)|before (?:monday|the next|each|every|your|any (?:call|meeting|demo|discovery))|(?:he|she|they)(?:'ll| will) (?:open|start|ask|book|bring|"
     r"run|set|send|practi[cs]e|try|hold|keep|write|spend|get|map|end|lead|put|use|confirm|block|work)|"
     r"(?:he|she|they|you) (?:needs?|has|have) to|you should|you need to|make sure|be sure to|remember to|"
     r"i want (?:you|him|her|them) to|i'd like (?:you|him|her) to|let's|lets work|work on|worked on|"
