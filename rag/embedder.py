@@ -214,13 +214,6 @@ class Embedder:
         return np.stack([known[t] for t in texts])
 
     def encode_one(self, text: str) -> np.ndarray:
-        """One text (a question); recent ones are remembered, as an answer and its floor
+        """One text (a question); ``encode`` remembers it, as an answer and its floor
         observations embed the same question."""
-        cache = self.__dict__.setdefault("_recent", {})
-        vector = cache.get(text)
-        if vector is None:
-            vector = self.encode([text])[0]
-            if len(cache) >= 256:
-                cache.pop(next(iter(cache)))
-            cache[text] = vector
-        return vector
+        return self.encode([text])[0]
