@@ -30,6 +30,7 @@ from rag.embedder import MINILM, Embedder
 from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.retriever import HybridRetriever
+from rag.scope import ScopeCache
 from rag.scope import capture as capture_scope
 from rag.vectors import ChromaVectors
 
@@ -103,8 +104,6 @@ class KnowledgeBase:
         from rag.generator import build_generator
 
         retriever = HybridRetriever(self.docstore, self.vectors, self.keyword)
-        from rag.scope import ScopeCache
-
         generator = build_generator(self.settings.llm, embedder=self.embedder)
         return Answerer(self.docstore, retriever, self.embedder, generator, ScopeCache(self.data_dir, self.embedder))
 
@@ -122,6 +121,7 @@ class KnowledgeBase:
             self.docstore.set_state("embed_model", self.embedder.model_id)
             self.memory.capture_config(paths, config_dir)
             capture_scope(paths, self.data_dir)
+            ScopeCache(self.data_dir, self.embedder).get()  # stores the scope's vectors now, not in the first ask
             return self._refresh_memory(report, progress)
 
     def _refresh_memory(self, report: IngestReport, progress) -> IngestReport:

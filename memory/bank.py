@@ -24,9 +24,10 @@ from memory.consolidate import consolidate
 from memory.interventions import judge_interventions
 from memory.retain import NoteUnit, retain
 from rag.docstore import Docstore
-from rag.embedder import Embedder
+from rag.embedder import Embedder, StoredVectors
 
 
+TAXONOMY_VECTORS = "taxonomy-vectors.npz"
 RETAIN_VERSION = 2  # bump when retaining reads notes differently, so cached facts are re-derived
 
 
@@ -34,6 +35,7 @@ class MemoryBank:
     def __init__(self, folder: Path, docstore: Docstore, embedder: Embedder) -> None:
         self.folder, self.docstore, self.embedder = folder, docstore, embedder
         self._classifier: ThemeClassifier | None = None
+        self._loaded: dict[str, tuple[tuple[int, int], object]] = {}  # file name -> (mtime, size), value
 
     # -- configuration --------------------------------------------------------------------
     def capture_config(self, paths: list[Path], config_dir: Path | None = None) -> None:
@@ -57,7 +59,7 @@ class MemoryBank:
         return load_bank(self._config_path(BANK_FILE))
 
     def themes(self) -> tuple[Theme, ...]:
-        return load_taxonomy(self._config_path(TAXONOMY_FILE))
+        return self._cached(TAXONOMY_FILE, lambda: load_taxonomy(self._config_path(TAXONOMY_FILE)))
 
     def _config_path(self, name: str) -> Path:
         path = self.folder / name
@@ -71,6 +73,7 @@ class MemoryBank:
     def refresh(self) -> tuple[list[Observation], list[Intervention]]:
         """Re-derive facts (incrementally), observations and interventions; persist them."""
         themes, bank = self.themes(), self.bank()
+        self.classifier(themes)  # stores the taxonomy's vectors, so a new process need not embed them
         facts = self._retain_all(themes)
         observations = consolidate(facts, themes, bank)
         interventions = judge_interventions(facts, bank.min_later_calls)
@@ -101,7 +104,8 @@ class MemoryBank:
     def classifier(self, themes: tuple[Theme, ...]) -> ThemeClassifier:
         if self._classifier is None:
             background = load_background(self._config_path(TAXONOMY_FILE))
-            self._classifier = ThemeClassifier.build(themes, self.embedder, background)
+            stored = StoredVectors(self.embedder, self.folder / TAXONOMY_VECTORS)
+            self._classifier = ThemeClassifier.build(themes, stored, background)
         return self._classifier
 
     def _units(self, note: CallNote) -> list[NoteUnit]:
@@ -115,7 +119,20 @@ class MemoryBank:
         return [Fact(**f) for entry in self._read("facts.json", {}).values() for f in entry["facts"]]
 
     def observations(self) -> list[Observation]:
-        return [_observation(d) for d in self._read("observations.json", [])]
+        return list(self._cached("observations.json", lambda: [_observation(d) for d in self._read("observations.json", [])]))
+
+    def _cached(self, name: str, load):
+        """``load()``, re-run only when the file changed (each ask reads the observations)."""
+        try:
+            stat = (self.folder / name).stat()
+            version = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            return load()
+        known = self._loaded.get(name)
+        if known is None or known[0] != version:
+            known = (version, load())
+            self._loaded[name] = known
+        return known[1]
 
     def interventions(self) -> list[Intervention]:
         return [_intervention(d) for d in self._read("interventions.json", [])]

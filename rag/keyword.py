@@ -105,7 +105,7 @@ class KeywordIndex:
             return []
         docs, scores = snap.bm25.retrieve(
             [tokens], k=min(n, len(snap.ids)), show_progress=False,
-            weight_mask=mask.astype(np.float32), n_threads=1,
+            weight_mask=mask.astype(np.float32), n_threads=0,  # 0: no thread pool per question
         )
         return [KeywordHit(snap.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 

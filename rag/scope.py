@@ -19,8 +19,10 @@ import numpy as np
 
 from coach.errors import ConfigError
 from ingest.files import find_upwards
+from rag.embedder import StoredVectors
 
 SCOPE_FILE = "scope.json"
+SCOPE_VECTORS = "scope-vectors.npz"  # its examples' vectors (rag.embedder.StoredVectors)
 
 
 @dataclass(frozen=True)
@@ -82,5 +84,6 @@ class ScopeCache:
             topics = load_topics(self.path)
             texts = [e for t in topics for e in t.examples]
             owners = tuple(i for i, t in enumerate(topics) for _ in t.examples)
-            self._loaded = (digest, Scope(topics, self.embedder.encode(texts), owners))
+            vectors = StoredVectors(self.embedder, self.path.with_name(SCOPE_VECTORS)).encode(texts)
+            self._loaded = (digest, Scope(topics, vectors, owners))
         return self._loaded[1]
