@@ -16,7 +16,7 @@ from datetime import date
 
 import numpy as np
 
-from field_report import SETS, coach_metrics  # noqa: E402  (puts the project on sys.path)
+from field_report import SETS, _cell, coach_metrics  # noqa: E402  (puts the project on sys.path)
 from field_store import ROOT, open_store  # noqa: E402
 from evals import golden  # noqa: E402
 
@@ -59,9 +59,8 @@ def main() -> None:
     for name in SETS:
         lines += [f"## {name}", "", "| metric | PyTorch questions | ONNX questions |", "| --- | --- | --- |"]
         for row in ROWS:
-            a, b = results[False][0][name].get(row), results[True][0][name].get(row)
-            fmt = (lambda v: "-" if v is None else (f"{v:.0f}" if row == "answer_words" else f"{v:.3f}"))
-            lines.append(f"| {row} | {fmt(a)} | {fmt(b)} |")
+            cells = (_cell(results[onnx][0][name].get(row), row == "answer_words") for onnx in (False, True))
+            lines.append(f"| {row} | " + " | ".join(cells) + " |")
         lines.append("")
     text = "\n".join(lines)
     out = ROOT / "bench" / "results" / f"question-speed-{date.today().isoformat()}.md"

@@ -183,11 +183,26 @@ def load_question_encoder(name: str | None):
     PyTorch: for a bundled model or a local model folder."""
     from rag.question_encoder import question_encoder
 
-    model = bundled(name)
-    model_dir = bundled_model_dir(model) if model is not None else Path(name).expanduser()
+    model_dir = model_folder(name)
     if not model_dir.is_dir():
         return None
     return question_encoder(model_dir, model_cache() / "onnx", lambda: load_model(name))
+
+
+def model_folder(name: str | None) -> Path:
+    """Where the model's files are: the bundled one's folder, else ``name`` as a path (it
+    may not exist: a model in the Hugging Face cache)."""
+    model = bundled(name)
+    return bundled_model_dir(model) if model is not None else Path(str(name)).expanduser()
+
+
+def pooling_config(model_dir: Path) -> dict | None:
+    """The sentence-transformers pooling config (``1_Pooling/config.json``), if readable."""
+    try:
+        data = json.loads((model_dir / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 CACHED_VECTORS = 20_000  # about 60 MB of 768-d vectors, kept per process
@@ -208,16 +223,14 @@ class Embedder:
     def _model(self):
         return load_model(self._requested)
 
-    @property
+    @cached_property
     def dimension(self) -> int:
         """From the model's pooling config when it has one, so that answering a question by
         ONNX Runtime never loads PyTorch; else from the loaded model."""
-        model = bundled(self._requested)
+        pooling = pooling_config(model_folder(self._requested)) or {}
         try:
-            folder = bundled_model_dir(model) if model is not None else Path(str(self._requested)).expanduser()
-            pooling = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
             return int(pooling["word_embedding_dimension"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             return int(self._model.get_embedding_dimension())
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
@@ -225,21 +238,10 @@ class Embedder:
         (re-ingesting an edited folder, a reindex, or a second store in the same process)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with _CACHE_LOCK:
-            known = {t: _VECTORS.get((self._requested, t)) for t in dict.fromkeys(texts)}  # in order
-        missing = [t for t, v in known.items() if v is None]
-        if missing:
-            fresh = self._model.encode(
-                missing, batch_size=batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
-            ).astype(np.float32, copy=False)
-            with _CACHE_LOCK:
-                for text, vector in zip(missing, fresh):
-                    known[text] = vector
-                    _VECTORS[(self._requested, text)] = vector
-                while len(_VECTORS) > CACHED_VECTORS:
-                    _VECTORS.pop(next(iter(_VECTORS)))
-        return np.stack([known[t] for t in texts])
+        return self._through_cache(texts, lambda missing: self._model.encode(
+            missing, batch_size=batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        ).astype(np.float32, copy=False))
 
     def encode_one(self, text: str) -> np.ndarray:
         """One question, by ONNX Runtime when it is available (the same vector, sooner);
@@ -247,13 +249,23 @@ class Embedder:
         fast = load_question_encoder(self._requested) if self.onnx_questions else None
         if fast is None:
             return self.encode([text])[0]
+        return self._through_cache([text], lambda missing: [fast.encode_one(t) for t in missing])[0]
+
+    def _through_cache(self, texts: list[str], embed) -> np.ndarray:
+        """Vectors for ``texts`` from the process-wide cache; ``embed(missing)`` computes the
+        others, which are remembered (the oldest are dropped beyond ``CACHED_VECTORS``)."""
         with _CACHE_LOCK:
-            known = _VECTORS.get((self._requested, text))
-        if known is None:
-            known = fast.encode_one(text)
+            known = {t: _VECTORS.get((self._requested, t)) for t in dict.fromkeys(texts)}  # in order
+        missing = [t for t, v in known.items() if v is None]
+        if missing:
+            fresh = embed(missing)
             with _CACHE_LOCK:
-                _VECTORS[(self._requested, text)] = known
-        return known
+                for text, vector in zip(missing, fresh):
+                    known[text] = vector
+                    _VECTORS[(self._requested, text)] = vector
+                while len(_VECTORS) > CACHED_VECTORS:
+                    _VECTORS.pop(next(iter(_VECTORS)))
+        return np.stack([known[t] for t in texts])
 
 
 class StoredVectors:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.embedder import pooling_config
+
 ONNX_VERSION = 1  # bump to re-export when the export below changes
 
 
@@ -58,14 +60,14 @@ def question_encoder(model_dir: Path, cache: Path, load_torch_model) -> Question
     (the caller uses PyTorch)."""
     if not _mean_pooled(model_dir):
         return None
-    import onnxruntime
-
-    graph = cache / f"{model_dir.name}-{_fingerprint(model_dir)}-ort{onnxruntime.__version__}-v{ONNX_VERSION}.onnx"
     try:
+        import onnxruntime
+
+        graph = cache / f"{model_dir.name}-{_fingerprint(model_dir)}-ort{onnxruntime.__version__}-v{ONNX_VERSION}.onnx"
         if not graph.is_file():
             _export(load_torch_model, graph)
         return QuestionEncoder(model_dir, graph)
-    except Exception:  # no onnx package, a read-only cache, an exporter that refuses the model
+    except Exception:  # no onnx package, weights not in safetensors, a read-only cache, a refused export
         return None
 
 
@@ -110,10 +112,7 @@ def _export(load_torch_model, graph: Path) -> None:
 
 
 def _mean_pooled(model_dir: Path) -> bool:
-    try:
-        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    pooling = pooling_config(model_dir) or {}
     modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
     return modes == ["pooling_mode_mean_tokens"] and (model_dir / "tokenizer.json").is_file()
 
