@@ -1,8 +1,11 @@
-"""Calibrate the refusal model (rag/refusal.json) on the field dev split, then report test.
+"""Calibrate the refusal model (rag/refusal.json) on the field dev questions, then report test.
 
-Usage: python bench/calibrate_refusal.py [--data-dir DIR]
+Usage: python bench/calibrate_refusal.py [--data-dir DIR] [--dev-only]
 
-1. For every field-dev question (in scope and out of scope) the product's own search
+Dev is field-dev plus field-test (round 1's test split, retired into dev on 2026-12-03);
+test is field-fresh (round 2, frozen).
+
+1. For every dev question (in scope and out of scope) the product's own search
    gives the support features (best sentence, best passage, nearest not-covered example).
 2. A logistic regression (question is out of scope) is fitted on them; five-fold
    cross-validated probabilities give the dev curve of refusal rate and false-refusal
@@ -11,7 +14,7 @@ Usage: python bench/calibrate_refusal.py [--data-dir DIR]
    refusing at most ``MAX_FALSE_REFUSAL`` of the in-scope ones (cross-validated), then
    the model is refitted on all dev questions and written out, before the test split is
    read.
-4. The test split is scored once with the written model; both curves are plotted into
+4. Unless ``--dev-only``, the test split is scored once with the written model; both curves are plotted into
    bench/results/refusal-curve-<date>.png and the figures printed.
 """
 
@@ -31,6 +34,8 @@ from evals import golden
 from rag import grounding
 
 MAX_FALSE_REFUSAL = 0.03
+DEV_SETS = ("field-dev", "field-test")
+TEST_SET = "field-fresh"
 C = 10.0
 MODELS = {"with_scope": ("best_unit", "dense", "out_of_scope"), "without_scope": ("best_unit", "dense")}
 THRESHOLDS = np.round(np.arange(0.02, 0.99, 0.01), 2)
@@ -73,9 +78,10 @@ def probabilities(model: grounding.RefusalModel, values, n) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--dev-only", action="store_true", help="fit and print the dev curve; leave test unread")
     args = parser.parse_args()
     kb = open_store(args.data_dir)
-    dev = golden.load_set("field-dev")
+    dev = [q for name in DEV_SETS for q in golden.load_set(name)]
     values, y = features(kb, dev)
     out, curves = {"models": {}}, {}
     for name, cols in MODELS.items():
@@ -86,13 +92,21 @@ def main() -> None:
         out["models"][name] = {"features": list(cols), "weights": [round(float(w), 4) for w in lr.coef_[0]],
                                "intercept": round(float(lr.intercept_[0]), 4), "threshold": threshold}
         curves[name] = points
-    out["fitted_on"] = f"evals/golden/field-dev.jsonl ({int((y == 0).sum())} in scope, {int(y.sum())} out), {date.today()}"
+    out["fitted_on"] = (f"evals/golden/{' + '.join(f'{n}.jsonl' for n in DEV_SETS)} ({int((y == 0).sum())} in scope, "
+                        f"{int(y.sum())} out), {date.today()}")
     out["rule"] = f"threshold: most out-of-scope dev questions refused with at most {MAX_FALSE_REFUSAL:.0%} " \
                   "in-scope dev questions refused (5-fold cross-validated probabilities)"
     grounding.CALIBRATION_FILE.write_text(json.dumps(out, indent=1) + "\n")
     grounding.calibration.cache_clear()
+    if args.dev_only:
+        for name in MODELS:
+            t = out["models"][name]["threshold"]
+            refused, false = dict((p[0], p[1:]) for p in curves[name])[t]
+            print(f"{name} (threshold {t}): dev (cross-validated) refused {refused:.3f} of out-of-scope, "
+                  f"{false:.3f} of in-scope")
+        return
     # only now, with the model written, is the test split scored
-    test = golden.load_set("field-test")
+    test = golden.load_set(TEST_SET)
     test_values, test_y = features(kb, test)
     report = [f"# Refusal calibration, {date.today()}", "", out["rule"], ""]
     for name, cols in MODELS.items():

@@ -2,8 +2,9 @@
 
     python bench/field_report.py            # writes bench/results/field-<date>.md
 
-Both systems answer every question of field-dev and of the frozen field-test split
-(checked against its checksum on load). Coach is measured with the same code as
+Both systems answer every question of field-dev, field-test (round 1's test split, read
+while tuning and retired into dev on 2026-12-03) and the frozen field-fresh split (round 2,
+written blind to the system; checked against its checksum on load). Coach is measured with the same code as
 ``coach eval`` (evals/runner.py); the baseline is bench/llamaindex_baseline.py. Each
 figure is reported beside the baseline's, with their ratio. The baseline never refuses,
 and its "answer" is the text of its five retrieved nodes, so its must-mention coverage
@@ -24,7 +25,7 @@ from evals.metrics import covered_groups, group_coverage, mean, share  # noqa: E
 from evals.runner import SourceTexts, evaluate_question, set_metrics  # noqa: E402
 from rag.embedder import MINILM, bundled_model_dir  # noqa: E402
 
-SETS = ("field-dev", "field-test")
+SETS = ("field-dev", "field-test", "field-fresh")
 ROWS = ("hit@1", "hit@5", "mrr", "must_mention", "answer_words", "must_mention_at_coach_length", "oos_refusal", "false_refusal",
         "citation_validity")
 
@@ -86,10 +87,12 @@ def main() -> None:
         f"{kb.embedder.model_id}. Run took {time.perf_counter() - started:.0f} s.",
         "",
         "Protocol: field-dev was used for every choice (embedding model, ranker weights, refusal "
-        "threshold, composer word budget and floors); field-test is frozen (checksum in evals/splits/). "
-        "It was first scored after the model, ranker and refusal choices; the composer's word budget "
-        "was then chosen on dev alone, and field-test scored again (before that change: must_mention "
-        "0.387 at a median of 82 words).",
+        "threshold, composer word budget and floors). field-test, round 1's frozen split, was scored "
+        "after those choices (README history), then read while tuning and retired into dev on "
+        "2026-12-03: the refusal model and knowledge/scope.json's examples were then refitted on "
+        "field-dev + field-test. field-fresh (round 2) was written by separate helpers who never saw "
+        "the system, frozen by checksum the same day, and is scored here for the first time after "
+        "every choice was final.",
         "",
     ]
     for name in SETS:

@@ -7,8 +7,9 @@ evals/floor.py, measures the theme classifier on the labelled sentences of the s
 (evals/sentences/labelled-<split>.jsonl plus the floors' quality and feedback
 annotations), and writes bench/results/floors-<split>-<date>.md.
 
-The test split (lakeside, prairie, labelled-test) is frozen: run it once, at the end,
-after every cue, example, threshold and rule is final.
+The test split (ridge, fjord, labelled-fresh: round 2, written blind to the whole system)
+is frozen: run it once, at the end, after every cue, example, threshold and rule is final.
+Round 1's test split (lakeside, prairie, labelled-test) was read while tuning and is dev now.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals.classifier_eval import labelled_sentences, render_accuracy, score_sentences  # noqa: E402
+from evals.classifier_eval import (FROZEN_FILES, SENTENCES_DIR, SPLIT_FILES, labelled_sentences,  # noqa: E402
+                                   render_accuracy, score_sentences)
 from evals.floor_suite import render_floors, run_floors, select_floors  # noqa: E402
 from memory.classify import ThemeClassifier  # noqa: E402
 from memory.config import load_background, load_taxonomy  # noqa: E402
@@ -64,9 +66,10 @@ def main() -> None:
         items = labelled_sentences(split, floors)
         scored = score_sentences(classifier, items, embedder)
         frozen = [f.calls.parent for f in floors if f.split == "test"]
+        frozen += [SENTENCES_DIR / name for name in SPLIT_FILES[split] if name in FROZEN_FILES and split == "test"]
         out += [f"## {split}", "",
                 "Floors: " + ", ".join(f.name for f in floors) + (
-                    f" (frozen files: {untouched(frozen + [ROOT / 'evals/sentences/labelled-test.jsonl'])})"
+                    f" (frozen files: {untouched(frozen)})"
                     if frozen else ""), "",
                 "### Floor checks", "", render_floors(results), "",
                 "### Interventions found", ""]

@@ -1,7 +1,7 @@
 """Theme and polarity accuracy of the memory's sentence classifier on labelled sentences.
 
-The labelled sentences of a split are ``evals/sentences/labelled-<split>.jsonl`` plus the
-quality and feedback annotations of that split's floors (``annotations.jsonl``). None of
+The labelled sentences of a split are the files of ``SPLIT_FILES`` (``evals/sentences/``) plus
+the quality and feedback annotations of that split's floors (``annotations.jsonl``). None of
 them was written by the process that wrote the taxonomy's examples. Scoring is pure:
 
 - theme precision / recall per theme (a sentence with no theme, predicted as one, is a
@@ -29,7 +29,7 @@ class LabelledSentence:
     theme: str | None
     polarity: str  # gap, strength, neutral
     kind: str  # quality, feedback, other, injection
-    origin: str  # "labelled" or the floor's name
+    origin: str  # the labelled file (without .jsonl) or the floor's name
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,21 @@ class Scored:
         return self.polarity == self.item.polarity
 
 
+# Which files make a split. Round 1 (labelled-dev, labelled-test) was written blind to the
+# taxonomy; its test half was read while tuning and was retired into dev on 2026-12-03, when
+# round 2 (labelled-fresh, written blind to the whole system) became the frozen test.
+SPLIT_FILES = {"dev": ("labelled-dev.jsonl", "labelled-test.jsonl"), "test": ("labelled-fresh.jsonl",)}
+FROZEN_FILES = ("labelled-test.jsonl", "labelled-fresh.jsonl")  # checksums in evals/splits/
+
+
 def labelled_sentences(split: str, floors: Sequence = ()) -> list[LabelledSentence]:
-    path = SENTENCES_DIR / f"labelled-{split}.jsonl"
-    if split == "test":
-        verify(path)
-    items = [LabelledSentence(r["text"], r["theme"], r["polarity"] or "neutral", r["kind"], "labelled")
-             for r in _jsonl(path)]
+    items = []
+    for name in SPLIT_FILES[split]:
+        path = SENTENCES_DIR / name
+        if name in FROZEN_FILES:
+            verify(path)
+        items += [LabelledSentence(r["text"], r["theme"], r["polarity"] or "neutral", r["kind"],
+                                   name.removesuffix(".jsonl")) for r in _jsonl(path)]
     for floor in floors:
         annotations = floor.calls.parent / "annotations.jsonl"
         if floor.split != split or not annotations.is_file():

@@ -22,8 +22,11 @@ GOLDEN_DIR = EVALS_DIR / "golden"
 FLOOR_FILE = EVALS_DIR / "data" / "floor_expectations.json"
 FAST_SUBSET_FILE = EVALS_DIR / "fast_subset.txt"
 FEEDBACK_FILE = GOLDEN_DIR / "feedback.jsonl"
-SETS = ("dev", "heldout", "field-dev", "field-test")
-FROZEN = ("field-test",)  # test splits: checked against evals/splits/*.sha256 before use
+SETS = ("dev", "heldout", "field-dev", "field-test", "field-fresh")
+# checked against evals/splits/*.sha256 before use. field-fresh is the frozen test split;
+# field-test was the first one, read while tuning and retired into dev on 2026-12-03
+# (its bytes stay frozen so that earlier reports can be reproduced).
+FROZEN = ("field-test", "field-fresh")
 OUT_OF_SCOPE = "out-of-scope"
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from memory.config import Theme
-from memory.polarity import is_instruction, is_mention, phrase_pattern, votes
+from memory.polarity import is_instruction, is_mention, phrase_pattern, reported_part, votes
 
 TOP_K = 3  # prototypes per theme in theme_similarity (questions, polarity fallback)
 MAX_TERMS = 3
@@ -140,9 +140,12 @@ class ThemeClassifier:
         if score < MIN_PROBABILITY or score <= float(probabilities[-1]):
             return ThemeMatch(None, None, score, float(similarity[best]), kind="other")
         theme = self.themes[best]
-        if is_instruction(text):
+        report = reported_part(text)
+        if report is None and is_instruction(text):
             return ThemeMatch(theme.id, None, score, float(similarity[best]), kind="feedback", terms=int(terms[best]))
-        polarity = votes(text, theme.id, theme.gap_cues, theme.strength_cues, theme.terms).polarity
+        polarity = votes(report or text, theme.id, theme.gap_cues, theme.strength_cues, theme.terms).polarity
+        if polarity is None and report is not None:
+            polarity = "gap"  # what happened, then what to do instead: the coach is correcting it
         if polarity is None and not is_mention(text):
             polarity = self._nearest_polarity(best, vector)
         return ThemeMatch(theme.id, polarity, score, float(similarity[best]), cue=_cue(text, theme),

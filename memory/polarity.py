@@ -5,7 +5,7 @@ words. The theme's cue phrases (``cues.gap`` / ``cues.strength`` in the taxonomy
 small general vocabulary of praise and criticism vote; a negation in scope flips a vote:
 
 - negators: not / n't, never, no, none, nobody, nothing, zero, without, w/o, forgot,
-  failed, skipped, missed, "still no", "no mention of", "couldn't get", "instead of",
+  failed to, skip / skipped, missed, "still no", "no mention of", "couldn't get", "instead of",
   "rather than"; a negation reaches at most ``SCOPE`` words ahead and stops at a clause
   break (, ; : - and "but", "until", "till", "so");
 - a negated *topic word* of the theme votes too: negating the behaviour a theme asks for
@@ -25,6 +25,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 SCOPE = 8  # words a negation reaches
+ALTERNATIVE_SCOPE = 4  # "rather than treat it as a fault, she kept asking": the alternative not taken is short
+VERDICT_VOTE = 1.5
+UNPLACED_NEGATION_VOTE = 0.4
+# negators that do not make an unplaced gap: "rather than how many sites", "skipped the basics"
+_NOT_PLACED = ("rather than", "instead of", "skip", "skipped", "skips", "skipping", "missed")
 CUE_VOTE, PLAIN_VOTE, TOPIC_VOTE = 1.0, 0.6, 0.8
 
 # themes whose topic words name the behaviour to avoid (a pitch, a monologue, a discount, a commit):
@@ -37,15 +42,23 @@ WARNS_AGAINST = {
                           "stacking", "talked over", "talking over", "cut in", "lecture", "speech", "speeches"),
     "objection-handling": ("discount", "discounted", "discounting", "caved", "cave", "caving", "folded", "fold",
                            "folding", "flinch", "flinched", "defensive", "argue", "argued", "arguing", "debate",
-                           "back off", "backed off", "backing off", "budge", "budged", "panic", "panicked"),
+                           "back off", "backed off", "backing off", "budge", "budged", "panic", "panicked",
+                           "moved on", "move on", "brushed off", "brush off", "gloss over", "glossed over", "ignored"),
     "forecast-discipline": ("happy ears", "commit", "committed", "push", "pushed", "forecast"),
 }
+# behaviour to avoid under any theme: "didn't rush", "never interrupted" is a strength
+WARNED_ANYWHERE = ("rush", "rushed", "rushing", "interrupt", "interrupted", "interrupting", "panic", "panicked",
+                   "cave", "caved", "flinch", "flinched", "assume", "assumed", "guess", "guessed", "ramble",
+                   "rambled", "oversell", "oversold", "settle", "settled", "rely", "relied",
+                   "relying", "take it at face value", "took it at face value", "let it slide", "let it go",
+                   "single-threaded", "single threaded", "alone")
 # ... and of those, the ones that are a gap wherever they occur un-negated
 BAD_ACTIONS = {
     "talk-listen-ratio": ("monologue", "monologues", "rambled", "rambling", "interrupted", "interrupting", "stacked",
                           "stacking", "talked over", "talking over", "cut in", "lecture", "speeches"),
     "objection-handling": ("discounted", "discounting", "caved", "caving", "folded", "defensive", "argued",
-                           "arguing", "debate", "backed off", "backing off", "panicked"),
+                           "arguing", "debate", "backed off", "backing off", "panicked", "moved on", "moving on",
+                           "brushed off", "brushed it off", "glossed over", "ignored"),
     "forecast-discipline": ("happy ears",),
 }
 # a theme's own evidence of the gap: an early minute mark for the first pitch
@@ -53,11 +66,13 @@ EVIDENCE_OF_GAP = {
     "pitching-too-early": re.compile(
         r"\b(?:minute|min\.?)\s*(?:[1-9]|one|two|three|four|five|six|seven|eight|nine)\b(?![\d:])|"
         r"\b(?:[1-9]|one|two|three|four|five|six|seven|eight|nine)[ -]?min(?:ute)?s?\b(?! (?:of|later|after))|"
-        r"\bfirst (?:two|three|four|five|few|couple of) minutes\b", re.IGNORECASE),
+        r"\bfirst (?:two|three|four|five|few|couple of) minutes\b|"
+        r"\b(?:demo\w*|slides?|deck|pitch\w*|screen ?shar\w*|presentation|product tour)\b[^.;:]{0,50}?\bbefore\b",
+        re.IGNORECASE),
 }
 # evidence a theme's good behaviour happened: a figure for the cost, a day and time for the next step
 EVIDENCE = {
-    "cost-of-inaction": re.compile(r"\$\s?\d|\b\d[\d,.]*\s?(?:k|m|ftes?|hours?|hrs?|days?|people|staff|percent)\b|"
+    "cost-of-inaction": re.compile(r"[$£€]\s?\d|\b\d[\d,.]*\s?(?:k|m|ftes?|hours?|hrs?|days?|people|staff|percent)\b|"
                                    r"\b\d+(?:\.\d+)?\s?%|\b(?:thousand|million)\b", re.IGNORECASE),
     "next-steps": re.compile(r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri)(?:day)?\b[^.;]{0,20}?\b\d{1,2}(?::\d\d)?\s?(?:am|pm)?\b|"
                              r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm)\b|\b(?:the )?\d{1,2}(?:st|nd|rd|th)\b", re.IGNORECASE),
@@ -69,7 +84,8 @@ GOOD_ACTIONS = ("ask", "asked", "asking", "explore", "explored", "check", "check
                 "look", "looked", "know", "knew", "learn", "learned", "size", "sized", "quantify", "map", "mapped",
                 "lock", "locked", "invite", "invited", "schedule", "scheduled", "push", "pushed")
 _NEGATOR = re.compile(
-    r"\b(?:not|never|no|none|nobody|nothing|zero|without|w/o|forget|forgot|forgets|forgetting|failed|fails|skipped|skips|"
+    r"\b(?:not|never|no|none|nobody|nothing|zero|without|w/o|forget|forgot|forgets|forgetting|failed to|fails to|"
+    r"failing to|skip|skipped|skips|skipping|"
     r"missed|lacked|lacking|neither|nor|hardly|unable|instead of|rather than|no mention of|"
     r"(?:did|does|do|was|is|were|are|has|have|had|could|would|wo|ca|should)(?:n't|nt|n’t)|"
     r"didnt|doesnt|dont|wasnt|isnt|hasnt|havent|hadnt|couldnt|wouldnt|wont|cant|"
@@ -87,18 +103,28 @@ _PRAISE = re.compile(
     r"\b(?:great|good|nice|nicely|excellent|solid|strong|well|textbook|exactly|love|clean|cleanest|sharp|brilliant|"
     r"perfect|right move|right call|right question|spot on|impressive|improved|improvement|finally|this time|better|"
     r"best|well done|kudos|smart|thoughtful|properly|disciplined|honest|calm|patient|patiently|nailed|tidy|"
-    r"did its job|comfortable)\b",
+    r"did its job|comfortable|rightly|exactly right|quite right|just right|the right (?:call|move|question|thing)|finest)\b",
     re.IGNORECASE,
 )
 _CRITICISM = re.compile(
     r"\b(?:too early|too soon|too much|too fast|too quickly|way too|rushed|vague|weak|poor|sloppy|mistake|"
-    r"wasted|burned|burnt|struggled|awkward|painful|ouch|yikes|unfortunately|stuck|again|still|nowhere|fumbled|"
+    r"wasted|burned|burnt|struggled|awkward|painful|ouch|yikes|unfortunately|stuck|again|(?<!standing )(?<!sitting )still|nowhere|fumbled|"
     r"blew|lost the room|a guess|mostly our|where's the|where is the)\b",
     re.IGNORECASE,
 )
-_PROBING = re.compile(r"(?:^\W*(?:[a-z]+ )?|\bby )(?:asked|asking|kept asking|followed up with|probed|dug into|pushed on)\b"
+# the coach's verdict on the move as a whole outweighs a single word
+_VERDICTS = (
+    (re.compile(r"\b(?:which is|that's|that is|was) (?:exactly |just |absolutely )?(?:right|the right call|what we want)\b|"
+                r"\b(?:quite |very )?rightly\b|\b(?:good|right|great) call\b|\bspot on\b|\bwell done\b|\bnailed it\b",
+                re.IGNORECASE), "strength"),
+    (re.compile(r"\b(?:which is|that's|that is) (?:a |the )?(?:problem|mistake|miss|gap)\b|\bnot good enough\b|"
+                r"\b(?:big|clear|real) miss\b", re.IGNORECASE), "gap"),
+)
+_PROBING = re.compile(r"(?:^\W*(?:[a-z]+ )?|\bby |\b(?:he|she|they|[a-z]+) (?=kept|wanted|went on))"
+                      r"(?:asked|asking|kept asking|kept pushing|wanted to know|went on to ask|followed up with|probed|dug into|pushed on)\b"
                       r"(?! (?:for|about) (?:a|the) (?:discount|demo|pricing))")
 _CONDITIONAL = re.compile(r"\bonly\b[^.;]{0,50}?\b(?:after|once|when|with|if)\b", re.IGNORECASE)
+_REPORTED_QUESTION = re.compile(r"\b(?:ask|asked|asking|asks|question|questions|wanted to know|wondered)\b")
 _GOOD_AFTER_BAD = re.compile(r"\b(?:this time|finally|for once|improved|better than last)\b", re.IGNORECASE)
 
 
@@ -172,6 +198,15 @@ def votes(text: str, theme_id: str | None, gap_cues=(), strength_cues=(), terms=
     for m in _CONDITIONAL.finditer(lowered):
         scores["strength"] += PLAIN_VOTE  # "only moved it to commit after the signed plan came back"
     _negated_topics(lowered, theme_id, terms, negations, advice, spoken, claimed, scores)
+    for pattern, side in _VERDICTS:
+        if (m := pattern.search(lowered)) and not _inside(m.start(), spoken):
+            scores[side] += VERDICT_VOTE
+    if not scores["gap"] and not scores["strength"] and any(m.group(0) not in _NOT_PLACED
+                                                            for m in negations):
+        scores["gap"] += UNPLACED_NEGATION_VOTE  # "no plan for the call", "no word on timing"
+    unquoted = _QUOTED.sub(" ", lowered)
+    if "?" in unquoted and not _REPORTED_QUESTION.search(unquoted):
+        scores["gap"] += PLAIN_VOTE  # "A headache in hours? In dollars?": the coach asks what was missing
     if scores["gap"] and scores["strength"] and _GOOD_AFTER_BAD.search(lowered):
         scores["strength"] += PLAIN_VOTE  # "this time she booked it": the change is the point
     return PolarityVotes(scores["gap"], scores["strength"])
@@ -181,7 +216,7 @@ def _negated_topics(lowered, theme_id, terms, negations, advice, spoken, claimed
     """Each negation that no cue or judging word took: the nearest topic word or action in
     its scope decides. Negating what a theme warns against is a strength, negating anything
     else a gap ("no agenda", "not asked")."""
-    warned = WARNS_AGAINST.get(theme_id or "", ())
+    warned = (*WARNS_AGAINST.get(theme_id or "", ()), *WARNED_ANYWHERE)
     words = [(w, w in warned) for w in {*terms, *warned, *GOOD_ACTIONS}]
     for negation in negations:
         if any(start >= negation.end() and _negation_of(lowered, start, negations) is negation
@@ -219,7 +254,8 @@ def _cancel_double(negations: list) -> list:
         if i + 1 < len(negations):
             nxt = negations[i + 1]
             gap = nxt.string[m.end():nxt.start()]
-            if len(gap.split()) <= 1 and not _BREAK.search(gap):
+            reach = 1 if nxt.group(0) != "without" else SCOPE  # "never let a pain pass without asking"
+            if len(gap.split()) <= reach and not _BREAK.search(gap):
                 i += 2
                 continue
         kept.append(m)
@@ -243,7 +279,8 @@ def _negation_of(text: str, at: int, negations):
         if m.end() > at:
             break
         between = text[m.end():at]
-        if not _BREAK.search(between) and len(between.split()) <= SCOPE:
+        reach = ALTERNATIVE_SCOPE if m.group(0) in ("rather than", "instead of") else SCOPE
+        if not _BREAK.search(between) and len(between.split()) <= reach:
             found = m
     return found
 
@@ -269,7 +306,8 @@ _IMPERATIVE = frozenset(
     "ask put show try stop start hold wait get make bring book use let spend keep don't dont do play log send set "
     "open close confirm find name map quantify write practice practise lead pause restate aim end take give check "
     "replace block walk cut build prepare prep read research list count record listen summarise summarize recap "
-    "agree schedule invite follow dig push run plan focus avoid never always add work role-play roleplay "
+    "agree schedule invite follow dig push run plan focus avoid never always add work role-play roleplay treat swap "
+    "drop resist stay pick note jot capture rehearse acknowledge probe quantify "
     "re-check recheck reach loop introduce call email review slow frame anchor say tell".split()
 )
 _LEAD_IN = re.compile(
@@ -285,9 +323,11 @@ _DIRECTIVE = re.compile(
     r"(?:we|he|she|they|you) (?:both )?agreed(?: (?:that|to|on)\b(?=\s+\w)|(?=\s*[:,–—-]))|i'd like to (?:hear|see)|before (?:monday|the next|each|every|your|any (?:call|meeting|demo|discovery))|(?:he|she|they)(?:'ll| will) (?:open|start|ask|book|bring|"
     r"run|set|send|practi[cs]e|try|hold|keep|write|spend|get|map|end|lead|put|use|confirm|block|work)|"
     r"(?:he|she|they|you) (?:needs?|has|have) to|you should|you need to|make sure|be sure to|remember to|"
-    r"i want (?:you|him|her|them) to|i'd like (?:you|him|her) to|let's|lets work|work on|worked on|"
+    r"i want (?:you|him|her|them) to|i'd like (?:you|him|her) to|let's|lets work|(?:^|\b(?:we|we've|we have|to|let's|will|\'ll|should|then|i|you))\s*(?:work|worked|working) on|"
     r"to practi[cs]e|role-?play|try (?:to|asking|saying|opening|using)|aim for|commit(?:ted)? to|the plan is|"
-    r"challenge for|goal for|drill)\b",
+    r"challenge for|goal for|drill|target for|coaching target|over the next|next time i want|"
+    r"i(?:'d| would)? (?:want|like|expect) (?:at least|every|each|a|an|to see|to hear)|"
+    r"(?:he|she|they)(?:'s| is| are) going to (?!be\b))\b",
     re.IGNORECASE,
 )
 _NEGATED_BEFORE = re.compile(r"(?:n't|n’t|\bnot|\bnever|nt)\s+$", re.IGNORECASE)
@@ -307,6 +347,7 @@ def is_instruction(text: str) -> bool:
             or _NEXT_TIME.search(text):
         return True
     rest = _LEAD_IN.sub("", text.strip(), count=1)
+    rest = _FRAME.sub("", rest, count=1)  # "after every pain point, ask ...", "only put deals in ..."
     words = re.sub(r"^[\W_]+", "", rest).split()
     if not words:
         return False
@@ -325,10 +366,25 @@ def is_instruction(text: str) -> bool:
     return True
 
 
+_FRAME = re.compile(r"^(?:(?:after|on|in|for|at|during|with|before|when) (?:every|each|any|the next|your next)\b[^,]{0,40},\s*|"
+                    r"only\s+)", re.IGNORECASE)
 _ADVERBS = frozenset({"never", "always", "don't", "dont"})
 _SAME_IN_PAST = frozenset({"set", "put", "let", "cut", "read"})
 _PAST_VERB = re.compile(r"\b\w{3,}ed\b|\b(?:got|went|made|took|gave|said|told|left|kept|sent|found|began|ran|knew|held|led)\b",
                         re.IGNORECASE)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“A-Z])")
+
+
+def reported_part(text: str) -> str | None:
+    """A remark followed by an instruction ("Sam listed features. Acknowledge first, then
+    ask ..."): the remark, which the instruction corrects. None for anything else."""
+    sentences = [s for s in _SENTENCE.split(_QUOTED.sub(lambda m: m.group(0).replace(". ", ", ").replace("? ", ", "),
+                                                                text.strip())) if s.strip()]
+    if len(sentences) < 2 or is_instruction(sentences[0]):
+        return None
+    return sentences[0] if any(is_instruction(s) for s in sentences[1:]) else None
 
 
 _MENTION = re.compile(

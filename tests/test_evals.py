@@ -322,7 +322,7 @@ def test_fast_subset_meets_the_bar(kb):
 
 
 def test_dev_and_heldout_are_reported_separately(full):
-    assert set(full.sets) == {"dev", "heldout", "field-dev", "field-test"}
+    assert set(full.sets) == {"dev", "heldout", "field-dev", "field-test", "field-fresh"}
     assert all(r.id.startswith("dev-") for r in full.sets["dev"].questions)
     assert all(r.id.startswith("ho-") for r in full.sets["heldout"].questions)
 

@@ -14,12 +14,12 @@ from coach.errors import InputError
 def register(commands) -> None:
     ev = commands.add_parser(
         "eval", help="run the evaluation suite on the current store and print its metrics",
-        description="Run the golden questions (dev, heldout, and the field sets field-dev and the frozen "
-        "field-test, each reported separately), the mental-model "
+        description="Run the golden questions (dev, heldout, and the field sets field-dev, field-test and "
+        "the frozen field-fresh, each reported separately), the mental-model "
         "and sample-floor checks; write JSON and markdown reports to <data-dir>/evals/. "
         "With --baseline, compare with an earlier report and exit 3 if a gated metric regressed "
         "(tolerances in evals/gate.toml).")
-    ev.add_argument("--set", dest="set_name", choices=("dev", "heldout", "field-dev", "field-test", "all"), default="all",
+    ev.add_argument("--set", dest="set_name", choices=("dev", "heldout", "field-dev", "field-test", "field-fresh", "all"), default="all",
                     help="which golden set to run (default: all, each reported separately)")
     ev.add_argument("--fast", action="store_true",
                     help="only the small fixed subset of dev questions in evals/fast_subset.txt")
