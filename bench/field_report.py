@@ -23,7 +23,7 @@ from llamaindex_baseline import LlamaIndexBaseline, score  # noqa: E402
 from evals import golden  # noqa: E402
 from evals.metrics import covered_groups, group_coverage, mean, share  # noqa: E402
 from evals.runner import SourceTexts, evaluate_question, set_metrics  # noqa: E402
-from rag.embedder import MINILM, bundled_model_dir  # noqa: E402
+from rag.models import MINILM, bundled_model_dir  # noqa: E402
 
 SETS = ("field-dev", "field-test", "field-fresh")
 ROWS = ("hit@1", "hit@5", "mrr", "must_mention", "answer_words", "must_mention_at_coach_length", "oos_refusal", "false_refusal",

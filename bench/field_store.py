@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach.config import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from coach.knowledge_base import KnowledgeBase  # noqa: E402
 
 DEFAULT_DIR = ROOT / ".coach-bench"

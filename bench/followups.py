@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm", action="store_true", help="also measure the LLM condenser (llamacpp:smollm2)")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
     from evals.followups import MODES, evaluate_followups, hit_rate, load_followups
     from rag.condense import LlmCondenser, RuleCondenser
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _exchange(item):
-    from coach.records import Exchange
+    from core.records import Exchange
 
     return Exchange(item.previous, item.previous)
 

@@ -54,7 +54,7 @@ class RecordingKb:
 
 
 def evaluate(data_dir: Path, llm: str | None, sets: list[str]):
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
     from evals.runner import run_suite
 
@@ -73,7 +73,7 @@ def evaluate(data_dir: Path, llm: str | None, sets: list[str]):
 def ensure_store(data_dir: Path | None) -> Path:
     if data_dir is not None:
         return data_dir
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
 
     folder = Path(tempfile.mkdtemp(prefix="llm-quality-")) / ".coach"

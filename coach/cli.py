@@ -14,7 +14,7 @@ import sys
 from coach import __version__
 from coach.commands import agent, app, evaluation, knowledge, memory
 from coach.commands.common import EXIT_USAGE
-from coach.errors import CoachError
+from core.errors import CoachError
 
 COMMAND_GROUPS = (knowledge, memory, evaluation, app, agent)
 

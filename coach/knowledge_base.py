@@ -18,9 +18,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from coach.config import Settings
-from coach.errors import InputError, StoreError
-from coach.records import (
+from core.settings import Settings
+from core.errors import InputError, StoreError
+from core.records import (
     Answer, Exchange, Hit, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
 )
 from ingest.files import discover
@@ -158,7 +158,7 @@ class KnowledgeBase:
 
     def ask_in_session(self, name: str, question: str, k: int = 5, rep: str | None = None) -> Answer:
         """``ask_in_context`` with the conversation kept in ``<data-dir>/sessions/NAME.jsonl``."""
-        from coach.sessions import SessionLog
+        from rag.sessions import SessionLog
 
         log = SessionLog(self.data_dir)
         answer = self.ask_in_context(question, log.history(name), k=k, rep=rep)

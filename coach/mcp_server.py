@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach import __version__
-from coach.errors import CoachError, InputError
+from core.errors import CoachError, InputError
 from coach.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteDraft
 
 MAX_QUESTION_CHARS = 2000

@@ -3,7 +3,7 @@ note file under ``<data-dir>/notes/`` so ingest reads them like any other note.
 
 Checks run before anything is written, so a refused note changes nothing stored: size
 limits, a real date, one-line header fields, and no line addressed to the system or an
-AI (``coach.safety``). The file name is ``<date>-<rep>-<hash>.md``; the same note sent
+AI (``core.safety``). The file name is ``<date>-<rep>-<hash>.md``; the same note sent
 twice is stored once.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from coach.errors import InputError
-from coach.safety import line_addressing_system
+from core.errors import InputError
+from core.safety import line_addressing_system
 
 NOTES_DIR = "notes"
 MAX_NOTE_CHARS = 20_000

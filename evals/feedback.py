@@ -1,6 +1,6 @@
 """Thumbs-down answers from the UI become golden questions waiting for review.
 
-``<data_dir>/feedback.jsonl`` (written by ``coach.feedback``) holds every rating. Each
+``<data_dir>/feedback.jsonl`` (written by ``evals.ratings``) holds every rating. Each
 question rated down that no golden file holds yet is appended to
 ``evals/golden/feedback.jsonl`` with empty ``expected`` and ``must_mention`` and
 ``needs_review: true``; the runner skips such lines until a person fills them in.
@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.errors import InputError, StoreError
-from coach.feedback import FeedbackLog
+from core.errors import InputError, StoreError
+from evals.ratings import FeedbackLog
 from evals import golden
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from coach.records import Intervention, MentalModel, Observation
+from core.records import Intervention, MentalModel, Observation
 from evals.metrics import normalize_quote
 
 MIN_OVERLAP_CHARS = 20

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.config import Settings
-from coach.errors import InputError
+from core.settings import Settings
+from core.errors import InputError
 from evals.floor import FloorCheck, floor_checks, model_checks, unplanted
 
 ROOT = Path(__file__).resolve().parents[1]

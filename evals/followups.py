@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.jsonl import read_objects
-from coach.records import Exchange
+from core.jsonl import read_objects
+from core.records import Exchange
 from evals.golden import GOLDEN_DIR, SectionRef
 from evals.metrics import first_relevant_rank, hit_at_k, share
 

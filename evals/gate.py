@@ -14,10 +14,10 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from coach.config import Settings
-from coach.errors import ConfigError, GateRefused
+from core.settings import Settings
+from core.errors import ConfigError, GateRefused
 from coach.knowledge_base import KnowledgeBase
-from coach.records import IngestReport
+from core.records import IngestReport
 from evals import golden, staging
 from evals.records import SUITE, SUITE_VERSION, Comparison, QuestionDiff, SuiteReport
 from evals.report import SavedReport, compare, load_latest, write_report

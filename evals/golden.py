@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.errors import InputError
-from coach.jsonl import read_objects
+from core.errors import InputError
+from core.jsonl import read_objects
 from evals.splits import verify as verify_frozen
 
 EVALS_DIR = Path(__file__).resolve().parent

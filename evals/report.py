@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coach.errors import InputError
+from core.errors import InputError
 from evals.records import SUITE, Comparison, MetricDiff, QuestionDiff, QuestionResult, SuiteReport
 
 LATEST = "latest.json"

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coach.errors import CoachError, InputError
-from coach.records import Hit
+from core.errors import CoachError, InputError
+from core.records import Hit
 from evals import golden
 from evals.floor import FloorCheck, floor_checks, unplanted
 from evals.golden import GoldenQuestion, ModelExpectation

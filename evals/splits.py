@@ -15,7 +15,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from coach.errors import InputError
+from core.errors import InputError
 
 SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 

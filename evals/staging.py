@@ -14,7 +14,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from coach.errors import StoreError
+from core.errors import StoreError
 
 NOT_STORE = frozenset({
     "ingest.lock", "evals", "feedback.jsonl", "feedback-eval-questions.jsonl", "uploads", "ui-secret",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coach.errors import InputError
-from coach.records import CallNote
+from core.errors import InputError
+from core.records import CallNote
 from ingest.dates import ACCEPTED_FORMATS, parse_date
 from ingest.frontmatter import split_header
 from ingest.transcript import parse_turns

@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from coach.errors import InputError
-from coach.records import CallNote
+from core.errors import InputError
+from core.records import CallNote
 from ingest.call_note import read_text
 from ingest.dates import ACCEPTED_FORMATS, parse_date
 from ingest.transcript import parse_turns

@@ -10,8 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.errors import InputError
-from coach.records import SourceKind
+from core.errors import InputError
+from core.records import SourceKind
 
 MAX_BYTES = 20 * 1024 * 1024
 NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".csv"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from coach.records import CallNote, Chunk
+from core.records import CallNote, Chunk
 from ingest import call_note, csv_export, markdown
 from ingest.files import SourceFile
 

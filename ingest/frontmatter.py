@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from coach.errors import InputError
+from core.errors import InputError
 
 _FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _KEY_LINE = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)[ \t]*$")

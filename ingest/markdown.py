@@ -13,7 +13,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from coach.records import Chunk, SourceKind
+from core.records import Chunk, SourceKind
 from ingest.blocks import Block, list_items, parse_blocks, strip_emphasis
 from ingest.frontmatter import split_front_matter
 

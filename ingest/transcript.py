@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from coach.records import Turn
+from core.records import Turn
 
 Role = Literal["rep", "buyer", "coach", "other"]
 

@@ -14,8 +14,8 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from coach.errors import ConfigError
-from coach.records import CallCount, CallNote, Evidence, Fact, Intervention, Observation, WeekRate
+from core.errors import ConfigError
+from core.records import CallCount, CallNote, Evidence, Fact, Intervention, Observation, WeekRate
 from ingest.files import find_upwards
 from ingest.formats import note_title
 from memory.classify import ThemeClassifier

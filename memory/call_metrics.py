@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from coach.records import CallNote, Turn
+from core.records import CallNote, Turn
 
 MAX_REP_SHARE = 0.40
 EARLIEST_PITCH_MINUTE = 15

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.errors import ConfigError
+from core.errors import ConfigError
 
 BANK_FILE, TAXONOMY_FILE = "bank.json", "taxonomy.json"
 

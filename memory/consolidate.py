@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 
-from coach.records import Evidence, Fact, Observation, WeekRate
+from core.records import Evidence, Fact, Observation, WeekRate
 from memory.config import Bank, Theme
 from memory.interventions import assessed_calls
 from memory.retain import call_key

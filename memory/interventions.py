@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from coach.records import CallCount, Fact, Intervention
+from core.records import CallCount, Fact, Intervention
 from memory.retain import call_key
 
 HELPED_BELOW = 1 / 3

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coach.records import Intervention, MentalModel, ModelCitation, ModelVersion, Observation
+from core.records import Intervention, MentalModel, ModelCitation, ModelVersion, Observation
 from memory.config import ModelSpec, Theme
 
 BUILDER_VERSION = 2  # bump when the documents are built differently, so they refresh

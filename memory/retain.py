@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.records import CallNote, Fact
-from coach.safety import ADDRESSES_SYSTEM as _AT_SYSTEM  # moved to coach/safety.py; kept here for callers
+from core.records import CallNote, Fact
+from core.safety import ADDRESSES_SYSTEM as _AT_SYSTEM  # kept here for callers
 from ingest.call_note import is_coaching
 from ingest.units import Unit
 from memory.call_metrics import implied_patterns, measure

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.errors import InputError
-from coach.records import Answer, Hit
+from core.errors import InputError
+from core.records import Answer, Hit
 from rag.composer import REFUSAL, compose, topic_refusal
 from rag.docstore import Docstore, StoredUnit
 from rag.embedder import Embedder

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.records import Answer, Citation, Hit
+from core.records import Answer, Citation, Hit
 from rag.docstore import StoredUnit
 
 MAX_UNITS = 10

@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.records import Exchange
+from core.records import Exchange
 from rag.composer import content_words
 
 MAX_FOLLOWUP_WORDS = 8

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from coach.records import CallNote, Chunk, Turn
+from core.records import CallNote, Chunk, Turn
 from ingest.units import Unit
 
 SCHEMA = """

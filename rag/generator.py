@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from coach.records import Answer, Citation, Generation, Hit
+from core.records import Answer, Citation, Generation, Hit
 from rag.composer import content_words
 from rag.docstore import StoredUnit
 

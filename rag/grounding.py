@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.records import Hit
+from core.records import Hit
 from rag.docstore import StoredUnit
 from rag.scope import Scope
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coach.errors import InputError
-from coach.records import IngestReport, SkippedFile
+from core.errors import InputError
+from core.records import IngestReport, SkippedFile
 from ingest.files import SourceFile, read_text
 from ingest.formats import ParsedSource, parse_source
 from ingest.units import split_units

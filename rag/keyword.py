@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.records import Chunk
+from core.records import Chunk
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.errors import ConfigError, MissingExtra
+from core.errors import ConfigError, MissingExtra
 
 BUNDLED = "smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedder import pooling_config
+from rag.models import pooling_config
 
 ONNX_VERSION = 1  # bump to re-export when the export below changes
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.records import Chunk
+from core.records import Chunk
 
 FEATURES = ("dense", "best_unit", "top3_units", "centrality", "document", "keyword")
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")

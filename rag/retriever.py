@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.records import Hit
+from core.records import Hit
 from rag.docstore import Docstore, StoredUnit
 from rag.keyword import KeywordIndex
 from rag.ranker import Candidate, Priors, RankedSection, rank

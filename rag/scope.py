@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.errors import ConfigError
+from core.errors import ConfigError
 from ingest.files import find_upwards
 from rag.embedder import StoredVectors
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.config import ChromaServer
-from coach.errors import EmbeddingMismatch, StoreError
+from core.settings import ChromaServer
+from core.errors import EmbeddingMismatch, StoreError
 
 COLLECTION = "coach_chunks"
 

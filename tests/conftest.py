@@ -81,7 +81,7 @@ def coach(capsys, workspace):
 @pytest.fixture(scope="session")
 def knowledge_store(tmp_path_factory) -> Path:
     """A store with knowledge/ ingested once, for read-only tests; returns its workspace root."""
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
 
     root = tmp_path_factory.mktemp("shared-store")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.errors import InputError
-from coach.records import CallNote, Turn
+from core.errors import InputError
+from core.records import CallNote, Turn
 from ingest import call_note, csv_export
 from ingest.dates import parse_date
 from ingest.frontmatter import split_header

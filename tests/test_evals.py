@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import Settings
-from coach.records import CallCount, Evidence, Intervention, Observation
+from core.settings import Settings
+from core.records import CallCount, Evidence, Intervention, Observation
 from evals import golden
 from evals.feedback import add_feedback
 from evals.floor import floor_checks, unplanted
@@ -257,7 +257,7 @@ def test_fast_subset_is_dev_questions_spanning_every_kind():
 
 
 def test_thumbs_down_feedback_becomes_golden_lines_to_review(tmp_path):
-    from coach.feedback import FeedbackLog
+    from evals.ratings import FeedbackLog
 
     log = FeedbackLog(tmp_path)
     log.record(question="How do I follow up after a pricing call?", answer="...", grounded=True, rating="down",
@@ -385,7 +385,7 @@ def test_coach_eval_refuses_mismatched_options(coach, knowledge_store):
 
 # -- optional parts: the LLM judge and the coaching memory -------------------------------------
 def test_a_judge_that_fails_to_answer_counts_as_a_failed_check():
-    from coach.records import Answer, Citation
+    from core.records import Answer, Citation
     from evals.judge import FaithfulnessJudge
 
     answer = Answer("q", "Acknowledge first [1]", True, (Citation(1, DISCOVERY, AECR[1], "Acknowledge", SOURCE, 1.0),))
@@ -427,7 +427,7 @@ def test_memory_checks_are_unavailable_until_the_memory_exists():
 
 
 def test_memory_checks_measure_models_and_the_sample_floor():
-    from coach.records import MentalModel
+    from core.records import MentalModel
     from evals.runner import mental_model_coverage, observation_checks
 
     model = MentalModel("discovery-playbook", "Discovery Playbook", "q",

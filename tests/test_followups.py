@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from coach.records import Exchange
+from core.records import Exchange
 from rag.condense import RuleCondenser, is_followup
 
 DISTRIBUTION = "Discovery Coach > Objection Handling: The AECR Framework > Objection Distribution (What You Will Hear Most)"
@@ -92,7 +92,7 @@ def test_a_bad_session_name_gets_one_clear_line(ask):
 
 
 def test_the_ask_tab_answers_a_follow_up_with_its_chat_history(knowledge_store):
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
     from ui import handlers, render
 

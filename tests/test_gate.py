@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import ChromaServer, Settings
-from coach.errors import ConfigError, GateRefused, StoreError
+from core.settings import ChromaServer, Settings
+from core.errors import ConfigError, GateRefused, StoreError
 from coach.knowledge_base import KnowledgeBase
 from conftest import KNOWLEDGE
 from evals.gate import UpdateRefused, gated_ingest

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.config import Settings
+from core.settings import Settings
 from coach.knowledge_base import KnowledgeBase
 from rag.embedder import Embedder
 
@@ -163,7 +163,7 @@ def test_store_built_with_another_model_names_the_fix(workspace):
     kb.ingest([Path("knowledge/playbooks")])
     kb.close()
 
-    from coach.errors import EmbeddingMismatch
+    from core.errors import EmbeddingMismatch
     from rag.vectors import ChromaVectors
 
     with pytest.raises(EmbeddingMismatch, match=r"coach ingest --reindex"):
@@ -182,7 +182,7 @@ def test_reindex_rebuilds_everything(coach, workspace):
 def test_second_ingest_while_one_runs_is_refused(workspace):
     import fcntl
 
-    from coach.errors import StoreError
+    from core.errors import StoreError
 
     (workspace / ".coach").mkdir()
     with open(workspace / ".coach" / "ingest.lock", "w") as held:

@@ -132,7 +132,7 @@ def test_a_bad_llm_setting_gets_one_clear_line(ask, monkeypatch, spec, message):
 
 def test_grounding_checks_accept_only_lines_taken_from_the_cited_passage(knowledge_store):
     """The checks on an LLM's text, fed lines a model could write (the LLM itself is not called)."""
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
     from rag.generator import LlmGenerator, Rejected
 

@@ -189,7 +189,7 @@ def test_interventions_state_the_rule_rates_and_verdict(store):
 
 
 def test_verdict_rule():
-    from coach.records import CallCount
+    from core.records import CallCount
     from memory.interventions import verdict
 
     assert verdict(CallCount(3, 3), CallCount(1, 0)) is None  # too early to tell

@@ -13,8 +13,8 @@ import pytest
 from conftest import free_port
 from ui_store import build_store
 
-from coach.errors import ConfigError
-from coach.feedback import FeedbackLog
+from core.errors import ConfigError
+from evals.ratings import FeedbackLog
 from ingest.files import MAX_BYTES
 from ui import coaching, handlers, render, uploads
 from ui.uploads import Upload
@@ -103,7 +103,7 @@ def test_markup_in_a_call_note_is_shown_as_text(kb):
 
 
 def test_render_escapes_observation_evidence_and_model_text():
-    from coach.records import Evidence, MentalModel, ModelCitation, ModelVersion, Observation
+    from core.records import Evidence, MentalModel, ModelCitation, ModelVersion, Observation
 
     observation = Observation(
         id="obs-1", rep="Nora Quill", theme="pitching-too-early", polarity="gap",
@@ -304,7 +304,7 @@ def test_coach_ui_prints_its_url_and_serves(kb):
 # -- Coaching memory --------------------------------------------------------------------
 def test_memory_tabs_show_an_empty_state_without_a_taxonomy(tmp_path):
     """A real store of playbooks only: no bank.json, no taxonomy.json, no call notes."""
-    from coach.config import Settings
+    from core.settings import Settings
     from coach.knowledge_base import KnowledgeBase
 
     shutil.copytree(REPO / "knowledge" / "playbooks", tmp_path / "playbooks")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from coach.config import Settings
+from core.settings import Settings
 from coach.knowledge_base import KnowledgeBase
 from conftest import REPO
 

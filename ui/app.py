@@ -13,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from coach.errors import ConfigError
+from core.errors import ConfigError
 from ingest.files import MAX_BYTES
 from ui import coaching, handlers, render, uploads
 from ui.theme import CSS, theme

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from coach.errors import CoachError, InputError
-from coach.records import Evidence, Intervention, Observation
+from core.errors import CoachError, InputError
+from core.records import Evidence, Intervention, Observation
 from ui import render
 
 NO_OBSERVATIONS = "No observations yet — ingest call notes (Knowledge tab or `coach ingest knowledge/`)."

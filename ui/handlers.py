@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from coach.errors import CoachError
-from coach.feedback import FeedbackLog
-from coach.records import Exchange
-from coach.sessions import CONTEXT_EXCHANGES
+from core.errors import CoachError
+from evals.ratings import FeedbackLog
+from core.records import Exchange
+from rag.sessions import CONTEXT_EXCHANGES
 from ingest.files import display_path
 from ui import render, uploads
 from ui.uploads import Upload

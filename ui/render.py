@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from coach.records import MentalModel, ModelVersion, Observation
+from core.records import MentalModel, ModelVersion, Observation
 
 _CONTEXT_CHARS = 220  # passage text shown on each side of a highlighted quote
 _MARKER = re.compile(r"\[(\d+)\]")

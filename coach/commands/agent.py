@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from coach.commands.common import EXIT_OK, open_kb
-from coach.errors import MissingExtra
+from core.errors import MissingExtra
 
 
 def register(commands) -> None:

@@ -8,7 +8,7 @@ import os
 import sys
 
 from coach.commands.common import EXIT_OK, open_kb
-from coach.errors import ConfigError
+from core.errors import ConfigError
 
 AUTH_ENV = "COACH_UI_AUTH"
 

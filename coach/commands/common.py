@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from coach.config import Settings
+from core.settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_GATE = 0, 1, 2, 3
 

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from coach.commands.common import EXIT_GATE, EXIT_OK, open_kb, print_json
-from coach.config import Settings
-from coach.errors import InputError
+from core.settings import Settings
+from core.errors import InputError
 
 
 def register(commands) -> None:

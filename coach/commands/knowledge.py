@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from coach.commands.common import EXIT_ERROR, EXIT_OK, open_kb, print_json
-from coach.config import Settings
-from coach.errors import InputError
-from coach.jsonl import read_objects
+from core.settings import Settings
+from core.errors import InputError
+from core.jsonl import read_objects
 from coach.progress import ProgressBar
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from coach.errors import InputError, StoreError
+from core.errors import InputError, StoreError
 
 Rating = Literal["up", "down"]
 FILE_NAME = "feedback.jsonl"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from coach.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_DATA_DIR = ".coach"
 

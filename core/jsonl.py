@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from coach.errors import InputError
+from core.errors import InputError
 
 
 def read_objects(path: Path, unreadable_hint: str = "check the path") -> list[tuple[int, dict]]:

@@ -12,9 +12,9 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coach.errors import InputError
-from coach.jsonl import read_objects
-from coach.records import Answer, Exchange
+from core.errors import InputError
+from core.jsonl import read_objects
+from core.records import Answer, Exchange
 
 SESSIONS_DIR = "sessions"
 CONTEXT_EXCHANGES = 5
