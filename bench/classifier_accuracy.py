@@ -1,6 +1,6 @@
 """Precision and recall of the theme classifier per theme, on evals/data/theme_sentences.jsonl.
 
-Usage: python bench/classifier_accuracy.py
+Usage: python -m bench.classifier_accuracy
 The labelled sentences were written apart from the sample floor; half of the original set
 became the taxonomy's example sentences, and this file holds the other half, never used
 for tuning, so it measures how the classifier generalises to new wording.
@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
+from bench.harness import ROOT
 from memory.classify import ThemeClassifier
 from memory.config import load_taxonomy
 from rag.embedder import Embedder
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Coach and a plain llama-index pipeline on the field question sets, in one run.
 
-    python bench/field_report.py            # writes bench/results/field-<date>.md
+    python -m bench.field_report            # writes bench/results/field-<date>.md
 
 Both systems answer every question of field-dev, field-test (round 1's test split, read
 while tuning and retired into dev on 2026-12-03) and the frozen field-fresh split (round 2,
@@ -13,21 +13,20 @@ is shown with the word count that bought it.
 
 from __future__ import annotations
 
-import platform
 import statistics
-import time
 from datetime import date
 
-from field_store import ROOT, open_store  # noqa: E402  (puts the project on sys.path)
-from llamaindex_baseline import LlamaIndexBaseline, score  # noqa: E402
-from evals import golden  # noqa: E402
-from evals.metrics import covered_groups, group_coverage, mean, share  # noqa: E402
-from evals.runner import SourceTexts, evaluate_question, set_metrics  # noqa: E402
-from rag.models import MINILM, bundled_model_dir  # noqa: E402
+from bench.harness import RESULTS, ROOT, cell, machine, open_store, stopwatch, table
+from bench.llamaindex_baseline import LlamaIndexBaseline, score
+from evals import golden
+from evals.metrics import covered_groups, group_coverage, mean, share
+from evals.runner import SourceTexts, evaluate_question, set_metrics
+from rag.models import MINILM, bundled_model_dir
 
 SETS = ("field-dev", "field-test", "field-fresh")
 ROWS = ("hit@1", "hit@5", "mrr", "must_mention", "answer_words", "must_mention_at_coach_length", "oos_refusal", "false_refusal",
         "citation_validity")
+RATIOS = ("hit@5", "mrr", "must_mention", "must_mention_at_coach_length")
 
 
 def coach_metrics(kb, name: str) -> dict[str, float | None]:
@@ -59,10 +58,9 @@ def baseline_metrics(baseline: LlamaIndexBaseline, name: str, words: float | Non
     }
 
 
-def _cell(value: float | None, words: bool) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.0f}" if words else f"{value:.3f}"
+def figure(metrics: dict[str, float | None], name: str) -> str:
+    """One metric's cell: answer_words as a whole number, the rest to three decimals."""
+    return cell(metrics.get(name), 0 if name == "answer_words" else 3)
 
 
 def _ratio(ours: float | None, theirs: float | None) -> str:
@@ -70,21 +68,20 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
 
 
 def main() -> None:
-    started = time.perf_counter()
-    kb = open_store()
-    baseline = LlamaIndexBaseline(ROOT / "knowledge" / "playbooks", str(bundled_model_dir(MINILM)))
-    results = {}
-    for name in SETS:
-        ours = coach_metrics(kb, name)
-        ours["must_mention_at_coach_length"] = ours["must_mention"]
-        results[name] = (ours, baseline_metrics(baseline, name, ours["answer_words"]))
-    counts = {name: golden.load_set(name) for name in SETS}
+    took: list[float] = []
+    with stopwatch(took):
+        kb = open_store()
+        baseline = LlamaIndexBaseline(ROOT / "knowledge" / "playbooks", str(bundled_model_dir(MINILM)))
+        results = {}
+        for name in SETS:
+            ours = coach_metrics(kb, name)
+            ours["must_mention_at_coach_length"] = ours["must_mention"]
+            results[name] = (ours, baseline_metrics(baseline, name, ours["answer_words"]))
+        counts = {name: golden.load_set(name) for name in SETS}
     lines = [
         f"# Field question sets: coach beside a plain llama-index pipeline ({date.today().isoformat()})",
         "",
-        f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
-        f"{platform.python_version()}, {__import__('os').cpu_count()} cores. Embedding model: "
-        f"{kb.embedder.model_id}. Run took {time.perf_counter() - started:.0f} s.",
+        f"Machine: {machine()}. Embedding model: {kb.embedder.model_id}. Run took {took[0]:.0f} s.",
         "",
         "Protocol: field-dev was used for every choice (embedding model, ranker weights, refusal "
         "threshold, composer word budget and floors). field-test, round 1's frozen split, was scored "
@@ -97,18 +94,17 @@ def main() -> None:
     ]
     for name in SETS:
         inside = sum(1 for q in counts[name] if q.kind != "out-of-scope")
-        lines += [f"## {name} ({inside} in scope, {len(counts[name]) - inside} out of scope)", "",
-                  "| metric | coach | llama-index baseline | ratio |", "| --- | --- | --- | --- |"]
         ours, theirs = results[name]
-        for row in ROWS:
-            words = row == "answer_words"
-            lines.append(f"| {row} | {_cell(ours.get(row), words)} | {_cell(theirs.get(row), words)} | "
-                         f"{_ratio(ours.get(row), theirs.get(row)) if row in ('hit@5', 'mrr', 'must_mention', 'must_mention_at_coach_length') else ''} |")
-        lines.append("")
+        lines += [f"## {name} ({inside} in scope, {len(counts[name]) - inside} out of scope)", "",
+                  *table(("metric", "coach", "llama-index baseline", "ratio"),
+                         ((metric, figure(ours, metric), figure(theirs, metric),
+                           _ratio(ours.get(metric), theirs.get(metric)) if metric in RATIOS else "")
+                          for metric in ROWS)),
+                  ""]
     lines += ["answer_words is the median word count of the answers to in-scope questions (coach: "
               "without citation markers; the baseline: its five retrieved nodes). "
               "must_mention_at_coach_length cuts the baseline's text to coach's median answer length.", ""]
-    out = ROOT / "bench" / "results" / f"field-{date.today().isoformat()}.md"
+    out = RESULTS / f"field-{date.today().isoformat()}.md"
     out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     print(f"wrote {out.relative_to(ROOT)}")

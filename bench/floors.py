@@ -1,6 +1,6 @@
 """Floor checks and theme-classifier accuracy, dev and test reported separately.
 
-Usage: python bench/floors.py [--split dev|test|all] [--no-write]
+Usage: python -m bench.floors [--split dev|test|all] [--no-write]
 Ingests each floor (evals/floors/*/ and the shipped sample floor) into its own temporary
 store with the shipped knowledge/bank.json and taxonomy.json, runs the checks of
 evals/floor.py, measures the theme classifier on the labelled sentences of the same split
@@ -21,15 +21,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from evals.classifier_eval import (FROZEN_FILES, SENTENCES_DIR, SPLIT_FILES, labelled_sentences,  # noqa: E402
-                                   render_accuracy, score_sentences)
-from evals.floor_suite import render_floors, run_floors, select_floors  # noqa: E402
-from memory.classify import ThemeClassifier  # noqa: E402
-from memory.config import load_background, load_taxonomy  # noqa: E402
-from rag.embedder import Embedder  # noqa: E402
+from bench.harness import RESULTS, ROOT
+from evals.classifier_eval import (FROZEN_FILES, SENTENCES_DIR, SPLIT_FILES, labelled_sentences, render_accuracy,
+                                   score_sentences)
+from evals.floor_suite import render_floors, run_floors, select_floors
+from memory.classify import ThemeClassifier
+from memory.config import load_background, load_taxonomy
+from rag.embedder import Embedder
 
 
 def untouched(paths: list[Path]) -> str:
@@ -79,7 +77,7 @@ def main() -> None:
     text = "\n".join(out) + "\n"
     print(text)
     if not args.no_write:
-        target = ROOT / "bench" / "results" / f"floors-{args.split}-{date.today().isoformat()}.md"
+        target = RESULTS / f"floors-{args.split}-{date.today().isoformat()}.md"
         target.write_text(text, encoding="utf-8")
         print(f"written: {target}", file=sys.stderr)
 

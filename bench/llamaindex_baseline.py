@@ -13,7 +13,6 @@ show), so must-mention coverage is reported with the answer length beside it.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +104,3 @@ def score(answer: BaselineAnswer, expected, must_mention) -> dict:
         "rank": rank, "hit@5": hit_at_k(rank, 5), "rr": reciprocal_rank(rank),
         "covered": covered_groups(answer.text, must_mention), "words": words(answer.text),
     }
-
-
-__all__ = ["LlamaIndexBaseline", "score", "bisect"]

