@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.harness import RESULTS, ROOT
+from coach.knowledge_base import KnowledgeBase
 from evals.classifier_eval import (FROZEN_FILES, SENTENCES_DIR, SPLIT_FILES, labelled_sentences, render_accuracy,
                                    score_sentences)
 from evals.floor_suite import render_floors, run_floors, select_floors
@@ -60,7 +61,7 @@ def main() -> None:
            "its polarity and a call count within one of the planted count.", ""]
     for split in splits:
         floors = select_floors(split)
-        results = run_floors(floors, embedder=embedder)
+        results = run_floors(floors, KnowledgeBase, embedder=embedder)
         items = labelled_sentences(split, floors)
         scored = score_sentences(classifier, items, embedder)
         frozen = [f.calls.parent for f in floors if f.split == "test"]

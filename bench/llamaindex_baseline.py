@@ -20,6 +20,7 @@ from pathlib import Path
 from evals.metrics import covered_groups, first_relevant_rank, hit_at_k, reciprocal_rank
 from ingest.files import discover, read_text
 from ingest.formats import parse_source
+from ingest.roots import Roots
 
 MIN_OVERLAP = 120
 TOP_K = 5
@@ -37,11 +38,11 @@ class SectionMap:
 
     def __init__(self, playbooks: Path) -> None:
         self.spans: dict[str, list[tuple[int, int, str]]] = {}
-        files, _, _ = discover([playbooks])
+        files = discover([playbooks], Roots({"knowledge": playbooks.parent})).files
         for file in files:
             text = read_text(file.path).text
             spans, cursor = [], 0
-            for chunk in parse_source(file, text).chunks:
+            for chunk in parse_source(file.source, text, file.kind).chunks:
                 # the chunk's body lines, found in order in the file, give its span
                 lines = [line for line in chunk.text.splitlines() if line.strip()]
                 if not lines:

@@ -21,6 +21,7 @@ from evals import golden
 from evals.metrics import first_relevant_rank, hit_at_k, mean, reciprocal_rank
 from ingest.files import discover, read_text
 from ingest.formats import parse_source
+from ingest.roots import Roots
 from ingest.units import split_units
 from rag.fusion import reciprocal_rank_fusion
 from rag.keyword import Tokenizer, index_text
@@ -33,8 +34,8 @@ class Corpus:
 
     @classmethod
     def load(cls) -> Corpus:
-        files, _, _ = discover([ROOT / "knowledge" / "playbooks"])
-        chunks = [c for f in files for c in parse_source(f, read_text(f.path).text).chunks]
+        files = discover([ROOT / "knowledge" / "playbooks"], Roots({"knowledge": ROOT / "knowledge"})).files
+        chunks = [c for f in files for c in parse_source(f.source, read_text(f.path).text, f.kind).chunks]
         return cls(chunks, [split_units(c.text) for c in chunks])
 
 

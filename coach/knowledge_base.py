@@ -6,10 +6,7 @@ once and passed down; nothing else creates them.
 
 from __future__ import annotations
 
-import fcntl
 import re
-import shutil
-from contextlib import contextmanager
 from functools import cached_property
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,12 +15,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from core.settings import Settings
 from core.errors import InputError, StoreError
 from core.records import (
     Answer, Exchange, Hit, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
+    SourceKind,
 )
+from core.settings import Settings
+from core.store import LAYOUT, Store
 from ingest.files import discover
+from ingest.roots import Roots, legacy_roots
 from rag.answerer import Answerer
 from rag.docstore import Docstore
 from rag.embedder import MINILM, Embedder
@@ -40,64 +40,41 @@ QUESTION_THEME_SIMILARITY = 0.40  # a question is about a theme at this prototyp
 QUESTION_THEME_MARGIN = 0.05  # ... and when it is this close to the question's best theme
 
 
-def store_model(data_dir: Path) -> str | None:
-    """The embedding model an existing store was built with, when none is configured.
-
-    A store records its model at ingest. One built before that (coach 0.1 used the bundled
-    all-MiniLM-L6-v2 by default) keeps MiniLM, so upgrading never forces a re-index; set
-    COACH_EMBED_MODEL and run ``coach ingest --reindex`` to move it to the new default."""
-    path = data_dir / "docstore.sqlite3"
-    if not path.is_file():
-        return None
-    import sqlite3
-    from contextlib import closing
-
-    try:
-        # read-write on purpose: the last connection to close removes the WAL files, which a
-        # read-only one would leave behind in the store
-        with closing(sqlite3.connect(path)) as db:
-            row = db.execute("SELECT value FROM state WHERE key = 'embed_model'").fetchone()
-            if row:
-                return row[0]
-            chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-    except sqlite3.Error:
-        return None  # no tables yet, or not readable: the docstore itself reports it
-    return MINILM.name if chunks else None
-
-
 class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.data_dir = settings.data_dir
-        self.embedder = embedder or Embedder(settings.embed_model or store_model(self.data_dir))
+        self.store = Store(settings.data_dir)
+        migrate(self.store)
+        self.embedder = embedder or Embedder(settings.embed_model or self.store.recorded_model())
 
     # -- parts, built once on first use -------------------------------------------------
     @cached_property
     def docstore(self) -> Docstore:
-        return Docstore(self.data_dir / "docstore.sqlite3")
+        return Docstore(self.store.docstore_path)
 
     @cached_property
     def vectors(self) -> ChromaVectors:
         return ChromaVectors(
-            path=self.data_dir / "chroma", server=self.settings.chroma,
+            path=self.store.chroma_dir, server=self.settings.chroma,
             model_id=self.embedder.model_id, dimension=self.embedder.dimension,
         )
 
     @cached_property
     def keyword(self) -> KeywordIndex:
-        return KeywordIndex(self.data_dir / "bm25")
+        return KeywordIndex(self.store.keyword_dir)
 
     @cached_property
     def memory(self):
         from memory.bank import MemoryBank
 
-        return MemoryBank(self.data_dir / "memory", self.docstore, self.embedder)
+        return MemoryBank(self.store.memory_dir, self.docstore, self.embedder)
 
     @cached_property
     def models(self):
         from memory.mental_models import MentalModels
 
-        return MentalModels(self.data_dir / "memory" / "models", self.answerer, self.memory.themes())
+        return MentalModels(self.store.models_dir, self.answerer, self.memory.themes())
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -109,16 +86,19 @@ class KnowledgeBase:
 
     # -- operations ---------------------------------------------------------------------
     def ingest(self, paths: list[Path], progress: Progress | None = None,
-               reindex: bool = False, config_dir: Path | None = None) -> IngestReport:
+               reindex: bool = False, config_dir: Path | None = None,
+               kind: SourceKind | None = None) -> IngestReport:
         """Ingest files and folders; the memory's bank.json and taxonomy.json come from
-        ``config_dir`` when given, else from beside the ingested paths."""
-        with self.ingest_lock():
+        ``config_dir`` when given, else from beside the ingested paths. ``kind`` forces
+        every file to be read as a playbook or a call note instead of telling from its text."""
+        with self.store.lock():
             if reindex:
                 self._drop_index()
-            files, folders, problems = discover(paths)
+            found = discover(paths, self._roots_for(paths), kind)
             indexer = Indexer(self.docstore, self.vectors, self.keyword, self.embedder)
-            report = indexer.sync(files, folders, problems, progress)
-            self.docstore.set_state("embed_model", self.embedder.model_id)
+            report = indexer.sync(found, progress)
+            self.store.update_record(embed_model=self.embedder.model_id)
+            self.store.save_roots(found.roots.folders)
             self.memory.capture_config(paths, config_dir)
             capture_scope(paths, self.data_dir)
             ScopeCache(self.data_dir, self.embedder).get()  # stores the scope's vectors now, not in the first ask
@@ -259,7 +239,7 @@ class KnowledgeBase:
         return [ObservationRef(o.id, o.statement) for o in candidates[:ANSWER_OBSERVATIONS]]
 
     def require_content(self) -> None:
-        if not (self.data_dir / "docstore.sqlite3").exists() or self.docstore.counts()["chunks"] == 0:
+        if not self.store.exists() or self.docstore.counts()["chunks"] == 0:
             raise StoreError(
                 f"No knowledge base in {self.data_dir}. Run: coach ingest knowledge/"
             )
@@ -295,38 +275,83 @@ class KnowledgeBase:
                                   files=((source, "deleted"),))
             return self._refresh_memory(report, None)
 
+    # -- where the documents come from ---------------------------------------------------
+    def roots(self) -> Roots:
+        return Roots(self.store.roots())
+
+    def _roots_for(self, paths: list[Path]) -> Roots:
+        """The recorded roots, plus the store's own upload and note folders as roots of
+        their own when something inside them is ingested (keys ``uploads/calls/...``)."""
+        roots = self.roots()
+        for folder in (self.store.uploads_dir, self.store.notes_dir):
+            folder = folder.resolve()
+            if any(p.expanduser().absolute().is_relative_to(folder) or _resolves_into(p, folder) for p in paths):
+                roots = roots.adopt(folder)
+        return roots
+
+    def move_root(self, given: str, folder: Path) -> tuple[str, Path]:
+        """Point a root (named by its label or old folder) at the folder it was moved to.
+        Document keys stay; nothing is embedded again; the next ingest of the new folder
+        finds every unchanged file unchanged."""
+        with self.store.lock():
+            roots = self.roots()
+            label = roots.label_of(given)
+            if label is None:
+                known = ", ".join(f"{name} ({path})" for name, path in roots.folders.items()) or "none yet"
+                raise InputError(f"No ingest root {given!r}; known roots: {known}")
+            target = folder.expanduser().resolve()
+            if not target.is_dir():
+                raise InputError(f"{folder} is not a folder; give the folder the root was moved to")
+            old = roots.folders[label]
+            self.store.save_roots(roots.moved(label, target).folders)
+            self.docstore.relocate(str(old), str(target))
+            return label, target
+
     def close(self) -> None:
-        if "docstore" in self.__dict__:
-            self.docstore.close()
+        """Release the open parts (docstore connection, Chroma client)."""
+        for name in ("docstore", "vectors"):
+            part = self.__dict__.pop(name, None)
+            if part is not None:
+                part.close()
 
     # -- internals ------------------------------------------------------------------------
     def _drop_index(self) -> None:
         """Forget everything indexed so the next sync re-embeds all files with this model."""
-        ChromaVectors.drop(path=self.data_dir / "chroma", server=self.settings.chroma)
+        self.close()
+        ChromaVectors.drop(path=self.store.chroma_dir, server=self.settings.chroma)
         # everything built on the old docstore, vectors or index goes with them
-        for name in ("vectors", "docstore", "keyword", "answerer", "memory", "models"):
-            obj = self.__dict__.pop(name, None)
-            if name == "docstore" and obj is not None:
-                obj.close()
-        (self.data_dir / "docstore.sqlite3").unlink(missing_ok=True)
-        for suffix in ("-wal", "-shm"):
-            (self.data_dir / f"docstore.sqlite3{suffix}").unlink(missing_ok=True)
-        shutil.rmtree(self.data_dir / "bm25", ignore_errors=True)
+        for name in ("keyword", "answerer", "memory", "models"):
+            self.__dict__.pop(name, None)
+        self.store.drop_index()
 
-    @contextmanager
     def ingest_lock(self):
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.data_dir / "ingest.lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(
-                    f"Another ingest is running on {self.data_dir}; wait for it to finish and try again"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        """The store's ingest lock (``core.store.Store.lock``)."""
+        return self.store.lock()
+
+
+def migrate(store: Store) -> None:
+    """Bring a store written by an earlier coach up to the current layout, on first open:
+    record its embedding model and the roots its document keys were made from (keys
+    relative to the working directory of each ingest). Keys, chunks and vectors stay as
+    they are, so nothing is embedded again."""
+    if not store.exists() or store.record().get("layout") == LAYOUT:
+        return
+    docstore = Docstore(store.docstore_path)
+    try:
+        documents = {key: Path(row.path) for key, row in docstore.documents().items()}
+        model = docstore.get_state("embed_model") or (MINILM.name if documents else "")
+    finally:
+        docstore.close()
+    # a store built before models were recorded used all-MiniLM-L6-v2 (coach 0.1's default)
+    roots = legacy_roots(documents)
+    store.update_record(embed_model=model or None, roots={k: str(v) for k, v in roots.folders.items()})
+
+
+def _resolves_into(path: Path, folder: Path) -> bool:
+    try:
+        return path.expanduser().resolve().is_relative_to(folder)
+    except (OSError, RuntimeError):
+        return False
 
 
 def _involves(observation: Observation, rep: str) -> bool:

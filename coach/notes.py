@@ -50,10 +50,10 @@ def retain(kb, draft: NoteDraft):
     Nothing is left behind when the checks or the ingest refuse it."""
     note = check_note(draft)  # before the store is even opened
     kb.require_content()
-    folder = kb.data_dir / NOTES_DIR
+    folder = kb.store.notes_dir
     path = write_note(folder, note)
     fresh = not _already_ingested(kb, path)
-    config = kb.data_dir / "memory" if kb.memory.configured else None
+    config = kb.store.memory_dir if kb.memory.configured else None
     try:
         report = kb.ingest([path], config_dir=config)
     except BaseException:

@@ -6,8 +6,7 @@
     judge.py    the optional LLM faithfulness judge (only with COACH_LLM)
     runner.py   run_suite(kb, sets, subset) -> SuiteReport
     report.py   render, save, load and compare reports
-    gate.py     gate.toml tolerances and gated_ingest (stage, evaluate, promote or refuse)
-    staging.py  copy the embedded store aside and swap it in
+    gate.py     gate.toml tolerances and the verdict (the gated ingest is coach/gated_update.py)
     feedback.py thumbs-down answers -> golden questions to review
 
 See evals/README.md.

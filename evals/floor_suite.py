@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.settings import Settings
 from core.errors import InputError
@@ -27,6 +28,8 @@ KNOWLEDGE = ROOT / "knowledge"
 FLOORS_DIR = Path(__file__).resolve().parent / "floors"
 SAMPLE = "sample"
 SELECTIONS = ("dev", "test", "all")
+# (settings, embedder or None) -> an open knowledge base: coach.knowledge_base.KnowledgeBase
+OpenKnowledgeBase = Callable[[Settings, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -82,14 +85,13 @@ def select_floors(which: str) -> list[Floor]:
     return chosen
 
 
-def run_floor(floor: Floor, embedder=None, config_dir: Path = KNOWLEDGE,
+def run_floor(floor: Floor, open_kb: OpenKnowledgeBase, embedder=None, config_dir: Path = KNOWLEDGE,
               playbooks: Path = KNOWLEDGE / "playbooks", workdir: Path | None = None) -> FloorResult:
-    """Ingest the floor into a fresh store and check what its memory concludes."""
-    from coach.knowledge_base import KnowledgeBase
-
+    """Ingest the floor into a fresh store opened by ``open_kb`` (the application's
+    ``KnowledgeBase``) and check what its memory concludes."""
     expected = json.loads(floor.expectations.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix=f"coach-floor-{floor.name}-", dir=workdir) as tmp:
-        kb = KnowledgeBase(Settings.from_env(Path(tmp) / "store", env={}), embedder=embedder)
+        kb = open_kb(Settings.from_env(Path(tmp) / "store", env={}), embedder)
         try:
             report = kb.ingest([playbooks, floor.calls], config_dir=config_dir)
             if report.skipped:
@@ -107,12 +109,12 @@ def run_floor(floor: Floor, embedder=None, config_dir: Path = KNOWLEDGE,
     return FloorResult(floor, tuple(checks), len(promoted), extra, lines)
 
 
-def run_floors(floors: Sequence[Floor], embedder=None) -> list[FloorResult]:
+def run_floors(floors: Sequence[Floor], open_kb: OpenKnowledgeBase, embedder=None) -> list[FloorResult]:
     if embedder is None:
         from rag.embedder import Embedder
 
         embedder = Embedder()
-    return [run_floor(floor, embedder=embedder) for floor in floors]
+    return [run_floor(floor, open_kb, embedder=embedder) for floor in floors]
 
 
 def render_floors(results: Sequence[FloorResult], failures: bool = True) -> str:

@@ -1,28 +1,21 @@
-"""The knowledge-update gate: stage an ingest, evaluate it, promote it only if nothing gated regressed.
+"""The knowledge-update gate's rules: which metrics may not regress, by how much, and the
+verdict on a candidate report against a baseline (``evals/gate.toml``).
 
-``gated_ingest`` copies the live embedded store into ``<data_dir>/staging-<id>``, measures
-it (the baseline, or reuses ``evals/latest.json`` when it describes exactly this store),
-ingests into the copy, measures again, and compares with the tolerances of
-``evals/gate.toml``. The live store is only read (copied) until promotion, which swaps
-directories while the live ingest lock is held. A refused update leaves the live store
-byte for byte as it was and raises ``UpdateRefused`` (a ``GateRefused``, exit code 3).
+The gated ingest itself (stage, ingest into the copy, evaluate, promote or refuse) is
+``coach.gated_update``: it needs the whole knowledge base, which sits above evals.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from core.settings import Settings
 from core.errors import ConfigError, GateRefused
-from coach.knowledge_base import KnowledgeBase
 from core.records import IngestReport
-from evals import golden, staging
-from evals.records import SUITE, SUITE_VERSION, Comparison, QuestionDiff, SuiteReport
-from evals.report import SavedReport, compare, load_latest, write_report
-from evals.runner import run_suite, store_info
-from rag.indexer import Progress
+from evals import golden
+from evals.records import SUITE, Comparison, QuestionDiff, SuiteReport
+from evals.report import SavedReport
 
 GATE_FILE = Path(__file__).resolve().parent / "gate.toml"
 EPSILON = 1e-9
@@ -132,76 +125,3 @@ def summary(regressions: list[Regression], worse: tuple[QuestionDiff, ...], repo
     if report:
         parts.append(f"details: {report.markdown_path}")
     return " | ".join(parts)
-
-
-# -- the gated ingest ---------------------------------------------------------------------------
-def gated_ingest(settings: Settings, paths: list[Path], progress: Progress | None = None,
-                 *, config: GateConfig | None = None, embedder=None) -> GateResult:
-    """Ingest ``paths`` into a staged copy and promote it only if no gated metric regresses."""
-    if settings.chroma is not None:
-        raise ConfigError("coach ingest --gate needs the embedded store for now; unset COACH_CHROMA_URL "
-                          "or ingest without --gate")
-    config = config or load_gate_config()
-    live = KnowledgeBase(settings, embedder)
-    with live.ingest_lock():
-        staged = staging.stage(settings.data_dir)
-        try:
-            result = _evaluate_update(settings, staged, paths, progress, config, live.embedder)
-            if not result.regressions:
-                staging.promote(staged, settings.data_dir)
-        finally:
-            staging.discard(staged)  # after a promotion there is nothing left to discard
-    if result.regressions:
-        saved = write_report(_at(result.candidate, settings.data_dir), settings.data_dir,
-                             prefix="gate-refused", comparison=result.comparison, latest=False)
-        result = replace(result, report=saved)
-        message = summary(list(result.regressions), result.worse_questions, saved)
-        raise UpdateRefused(f"the update was refused by the evaluation gate: {message}", result=result)
-    saved = write_report(_at(result.candidate, settings.data_dir), settings.data_dir, comparison=result.comparison)
-    return replace(result, promoted=True, report=saved)
-
-
-def _evaluate_update(live: Settings, staged_dir: Path, paths: list[Path], progress: Progress | None,
-                     config: GateConfig, embedder) -> GateResult:
-    staged = replace(live, data_dir=staged_dir)
-    kb = KnowledgeBase(staged, embedder)
-    try:
-        baseline, reused = None, False
-        if kb.docstore.documents():
-            baseline, reused = _baseline(kb, live.data_dir, config)
-        ingest = kb.ingest(paths, progress)
-    finally:
-        kb.close()
-    kb = KnowledgeBase(staged, embedder)  # fresh parts: nothing cached from before the ingest
-    try:
-        candidate = run_suite(kb, config.sets)
-    finally:
-        kb.close()
-    comparison = compare(candidate, baseline) if baseline else None
-    return GateResult(
-        promoted=False, ingest=ingest, candidate=candidate, baseline=baseline, comparison=comparison,
-        regressions=tuple(gate_regressions(candidate, baseline, config)), report=None, baseline_reused=reused,
-    )
-
-
-def _baseline(kb: KnowledgeBase, live_dir: Path, config: GateConfig) -> tuple[SuiteReport, bool]:
-    """The live store's report (``kb`` is its staged copy): ``latest.json`` when it describes
-    this very store, else a fresh run, saved as the live store's latest report."""
-    latest = load_latest(live_dir)
-    if latest is not None and _describes(latest, kb, config):
-        return latest, True
-    report = run_suite(kb, config.sets)
-    write_report(_at(report, live_dir), live_dir)
-    return report, False
-
-
-def _describes(report: SuiteReport, kb: KnowledgeBase, config: GateConfig) -> bool:
-    info = store_info(kb)
-    return (report.store.fingerprint == info.fingerprint and report.store.generation == info.generation
-            and report.golden == golden.golden_digest() and report.version == SUITE_VERSION
-            and report.subset is None and all(s in report.sets for s in config.sets))
-
-
-def _at(report: SuiteReport, data_dir: Path) -> SuiteReport:
-    """The report as describing the live data dir (it was measured on a staged copy)."""
-    return replace(report, store=replace(report.store, data_dir=str(data_dir)))

@@ -24,12 +24,12 @@ from evals.metrics import (
     hit_at_k, mean, ndcg_at_k, reciprocal_rank, same_source, share,
 )
 from evals.records import Metric, ModelCoverage, QuestionResult, SetReport, StoreInfo, SuiteReport
-from evals.staging import store_parts
+from core.store import STORE_FILE, Store
 
 ANSWER_K = 5  # passages an answer is built from, as `coach ask` does by default
 RANK_DEPTH = 10  # ranked hits kept per question for MRR
 NDCG_K = 5
-INDEX_PARTS = ("docstore.sqlite3", "chroma", "bm25")
+INDEX_PARTS = ("docstore.sqlite3", "chroma", "bm25", STORE_FILE)
 Judge = Callable[..., bool]
 
 
@@ -188,7 +188,7 @@ def store_info(kb) -> StoreInfo:
 def _memory_files(data_dir: Path) -> list[Path]:
     """Files of the store other than the indexes (docstore, chroma/, bm25/): the coaching memory."""
     files = []
-    for part in store_parts(data_dir):
+    for part in Store(data_dir).index_parts():
         if part.name.startswith(INDEX_PARTS):
             continue
         files.extend(sorted(p for p in part.rglob("*") if p.is_file()) if part.is_dir() else [part])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from core.errors import InputError
 from core.records import CallNote
 from ingest.dates import ACCEPTED_FORMATS, parse_date
@@ -15,9 +13,9 @@ _REQUIRED_EXAMPLES = {"rep": "Full Name", "date": "2026-09-02"}
 _COACHING_TYPES = frozenset({"coaching", "coaching session", "1:1", "1 on 1", "one on one"})
 
 
-def parse(path: Path, source: str) -> list[CallNote]:
-    """The one call in a .md/.markdown/.txt note; raises InputError if it cannot be used."""
-    header = split_header(read_text(path, source), source)
+def parse(text: str, source: str) -> list[CallNote]:
+    """The one call in a .md/.markdown/.txt note's text; raises InputError if it cannot be used."""
+    header = split_header(text, source)
     fields = note_fields(header.fields)
     missing = [key for key in _REQUIRED_EXAMPLES if key not in fields]
     if missing:
@@ -42,16 +40,6 @@ def is_coaching(call_type: str | None) -> bool:
     return " ".join(call_type.lower().replace("-", " ").split()) in _COACHING_TYPES
 
 
-def read_text(path: Path, source: str) -> str:
-    """The file as text; a byte-order mark (common from Windows editors) is dropped."""
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{source}: not UTF-8 text; save it as UTF-8 and ingest again") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot be read ({exc.strerror}); check the file") from None
-
-
 def note_fields(raw: dict[str, str]) -> dict[str, str]:
     """Header fields under their canonical keys, without empty values."""
     fields = {key: value.strip() for key, value in raw.items() if value and value.strip()}
@@ -73,7 +61,8 @@ def _missing_message(source: str, missing: list[str], style: str) -> str:
     lines = [f"'{key}: {_REQUIRED_EXAMPLES[key]}'" for key in missing]
     what = " or ".join(missing)
     to_add = f"a line {lines[0]}" if len(lines) == 1 else f"the lines {' and '.join(lines)}"
-    return f"{source}: no {what} in the header; add {to_add} {_where(style)}"
+    return (f"{source}: no {what} in the header; add {to_add} {_where(style)}, "
+            "or ingest it with --kind playbook if it is a playbook")
 
 
 def _where(style: str) -> str:

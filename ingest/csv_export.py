@@ -6,11 +6,9 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from core.errors import InputError
 from core.records import CallNote
-from ingest.call_note import read_text
 from ingest.dates import ACCEPTED_FORMATS, parse_date
 from ingest.transcript import parse_turns
 
@@ -31,13 +29,13 @@ _OPTIONAL = ("account", "call_type", "coach", "stage", "outcome")
 Problem = tuple[int, str]
 
 
-def parse(path: Path, source: str) -> tuple[list[CallNote], list[Problem]]:
+def parse(text: str, source: str) -> tuple[list[CallNote], list[Problem]]:
     """The usable rows as CallNotes, and (data row, reason) for each row that is not.
 
     Raises InputError only when the file as a whole cannot be read (no header row, a
     required column missing, broken CSV).
     """
-    rows = _records(read_text(path, source), source)
+    rows = _records(text, source)
     header = next(rows, None)
     if header is None:
         raise InputError(f"{source}: no header row; add one naming the rep, date and notes columns")

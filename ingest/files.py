@@ -1,29 +1,35 @@
 """Find the files to ingest and read them safely.
 
-Every problem becomes an ``InputError`` with the path and a one-line reason, so the
-caller can report it, skip the file and go on.
+Every file found gets its document key from the ingest roots (ingest/roots.py), so the
+same file is the same document whatever path or working directory it was given from.
+Every file passed over is reported with a one-line reason; only hidden files (``.x``,
+``_x``), the memory's configuration (``*.json``) and licence or readme files are passed
+over without a word. Problems reading a file become an ``InputError`` with the reason.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import InputError
 from core.records import SourceKind
+from ingest.roots import Roots
 
 MAX_BYTES = 20 * 1024 * 1024
 NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".csv"})
 PLAYBOOK_SUFFIXES = frozenset({".md", ".markdown"})
-PLAYBOOK_DIR = "playbooks"
+QUIET_SUFFIXES = frozenset({".json"})  # bank.json, taxonomy.json, scope.json: read by the memory
+QUIET_NAMES = ("license", "licence", "readme", "notice", "copying")
 
 
 @dataclass(frozen=True)
 class SourceFile:
     path: Path  # absolute
-    source: str  # display path, relative to the working directory when inside it
-    kind: SourceKind
+    source: str  # the document key: <root label>/<path inside the root>
+    kind: SourceKind | None = None  # None: told from the text (ingest/kinds.py)
 
 
 @dataclass(frozen=True)
@@ -32,50 +38,101 @@ class FileText:
     sha256: str
 
 
-def kind_of(path: Path) -> SourceKind:
-    return "playbook" if PLAYBOOK_DIR in path.parts[:-1] else "call"
+@dataclass(frozen=True)
+class Discovery:
+    files: list[SourceFile]
+    folders: list[Path]  # walked folders, for deletion tracking
+    skipped: list[tuple[str, str]]  # (shown path, reason)
+    roots: Roots = field(default_factory=Roots)
 
 
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    cwd = (cwd or Path.cwd()).resolve()
-    try:
-        return path.relative_to(cwd).as_posix()
-    except ValueError:
-        return path.as_posix()
+def shown(path: Path | str) -> str:
+    """A path for one line of output: control characters escaped, so that a file name
+    holding a newline cannot print a line of its own."""
+    text = str(path)
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
 
 
-def supported(path: Path) -> bool:
-    suffixes = PLAYBOOK_SUFFIXES if kind_of(path) == "playbook" else NOTE_SUFFIXES
-    return path.suffix.lower() in suffixes
-
-
-def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Path], list[tuple[str, str]]]:
-    """Files to ingest, the folders walked (for deletion tracking) and unusable arguments."""
+def discover(paths: list[Path], roots: Roots, kind: SourceKind | None = None) -> Discovery:
+    """The files to ingest under ``paths``, keyed by ``roots`` (extended with each folder
+    given that no root holds yet, and with a lone file's folder)."""
     files: dict[Path, SourceFile] = {}
     folders: list[Path] = []
-    problems: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
     for given in paths:
-        path = given.expanduser().resolve()
+        try:
+            path = given.expanduser().resolve(strict=True)
+        except FileNotFoundError:
+            skipped.append((shown(given), "no such file or folder; check the path"))
+            continue
+        except (OSError, RuntimeError):
+            skipped.append((shown(given), "a symlink loop, not a file; remove the link or point it at a real file"))
+            continue
         if path.is_dir():
+            roots = roots.adopt(path)
             folders.append(path)
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not _hidden(child, path) and supported(child):
-                    files[child] = _source_file(child)
+            for child, problem in _walk(path):
+                if problem:
+                    skipped.append((shown(roots.key_for(child) or child), problem))
+                elif _quiet(child, path):
+                    continue
+                elif (reason := unsupported(child, kind)) is not None:
+                    skipped.append((shown(roots.key_for(child)), reason))
+                else:
+                    files[child] = SourceFile(child, roots.key_for(child), kind)
         elif path.is_file():
-            if supported(path):
-                files[path] = _source_file(path)
+            roots = roots.adopt(path.parent)
+            reason = unsupported(path, kind)
+            if reason is None:
+                files[path] = SourceFile(path, roots.key_for(path), kind)
             else:
-                problems.append((display_path(path), _unsupported_reason(path)))
+                skipped.append((shown(roots.key_for(path)), reason))
         else:
-            problems.append((str(given), "no such file or folder; check the path"))
-    return list(files.values()), folders, problems
+            skipped.append((shown(given), "not a regular file (a device, pipe or socket); give a file or folder"))
+    return Discovery(list(files.values()), folders, skipped, roots)
+
+
+def _walk(folder: Path):
+    """(path, problem) for every entry below ``folder``, sorted; problem is None for a
+    regular file. Symlinks are followed once: a loop or a dangling link is a problem."""
+    for child in sorted(folder.rglob("*")):
+        if any(part.startswith((".", "_")) for part in child.relative_to(folder).parts):
+            continue
+        try:
+            mode = child.stat().st_mode
+        except FileNotFoundError:
+            yield child, "a broken symlink; remove it or point it at a file"
+            continue
+        except (OSError, RuntimeError):
+            yield child, "a symlink loop, not a file; remove the link or point it at a real file"
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):
+            yield child, "not a regular file (a device, pipe or socket); remove it from the folder"
+            continue
+        yield child, None
+
+
+def _quiet(path: Path, root: Path) -> bool:
+    return path.suffix.lower() in QUIET_SUFFIXES or path.name.lower().startswith(QUIET_NAMES)
+
+
+def unsupported(path: Path, kind: SourceKind | None = None) -> str | None:
+    """Why a file cannot be ingested as ``kind`` (None: as whatever it turns out to be)."""
+    suffix = path.suffix.lower()
+    if kind == "playbook" and suffix not in PLAYBOOK_SUFFIXES:
+        return f"playbooks must be markdown (.md), not {suffix or 'a file without an extension'}; convert it"
+    if suffix not in NOTE_SUFFIXES:
+        return f"unsupported file type {suffix or '(none)'}; use .md for playbooks, .md, .txt or .csv for call notes"
+    return None
 
 
 def find_upwards(paths: list[Path], name: str, levels: int = 3) -> Path | None:
     """The first file called ``name`` in an ingested path's folder or up to ``levels`` above
     it (how knowledge/'s bank.json, taxonomy.json and scope.json are found)."""
     for given in paths:
-        start = given.expanduser().resolve()
+        start = given.expanduser().absolute()
         folder = start if start.is_dir() else start.parent
         for candidate in (folder, *list(folder.parents)[:levels]):
             if (candidate / name).is_file():
@@ -104,17 +161,3 @@ def read_text(path: Path) -> FileText:
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (bad byte at offset {exc.start}); re-save it as UTF-8") from None
     return FileText(text=text, sha256=hashlib.sha256(data).hexdigest())
-
-
-def _source_file(path: Path) -> SourceFile:
-    return SourceFile(path=path, source=display_path(path), kind=kind_of(path))
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
-
-
-def _unsupported_reason(path: Path) -> str:
-    if kind_of(path) == "playbook":
-        return "playbooks must be markdown (.md); convert it or move it out of playbooks/"
-    return f"unsupported file type {path.suffix or '(none)'}; use .md, .txt or .csv"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from core.records import Chunk, SourceKind
 from ingest.blocks import Block, list_items, parse_blocks, strip_emphasis
@@ -22,11 +22,10 @@ MIN_INTRO_CHARS = 160  # a shorter lead-in joins its first subsection instead of
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“*(])")
 
 
-def parse(path: Path, source: str, text: str | None = None) -> list[Chunk]:
-    """Chunks of one playbook file (kind ``playbook``)."""
-    text = path.read_text(encoding="utf-8") if text is None else text
+def parse(text: str, source: str) -> list[Chunk]:
+    """Chunks of one playbook's text (kind ``playbook``); ``source`` is its document key."""
     header = split_front_matter(text, source)
-    title = header.fields.get("name") or _first_h1(header.body) or path.stem
+    title = header.fields.get("name") or _first_h1(header.body) or PurePosixPath(source).stem
     return chunk_markdown(header.body, source=source, kind="playbook", root=title)
 
 

@@ -130,6 +130,18 @@ class Docstore:
             )
             self._bump("generation")
 
+    def relocate(self, old_folder: str, new_folder: str) -> int:
+        """Record that the files under ``old_folder`` now live under ``new_folder`` (their
+        keys do not change); returns how many documents moved."""
+        moved = 0
+        with self._transaction():
+            for source, path in self._db.execute("SELECT source, path FROM documents").fetchall():
+                if path == old_folder or path.startswith(old_folder.rstrip("/") + "/"):
+                    new_path = new_folder.rstrip("/") + path[len(old_folder.rstrip("/")):]
+                    self._db.execute("UPDATE documents SET path = ? WHERE source = ?", (new_path, source))
+                    moved += 1
+        return moved
+
     def delete_document(self, source: str) -> None:
         with self._transaction():
             self._delete_rows(source)

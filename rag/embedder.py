@@ -4,22 +4,14 @@ store (``StoredVectors``). Which model and where its files are: rag/models.py.""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
-import os
-import shutil
 import threading
-import uuid
-import zipfile
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from core.errors import ConfigError, MissingExtra
-from rag.models import MINILM, MPNET, DEFAULT_MODEL, bundled, load_model, model_cache, model_folder  # noqa: F401
+from rag.models import MINILM, MPNET, DEFAULT_MODEL, bundled, load_model, model_cache, model_folder, pooling_config  # noqa: F401
 
 
 @lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ Three similarities describe a question:
 
 A logistic model turns them into the probability that the question is out of scope;
 at or above ``threshold`` the answer is an honest refusal. Weights and threshold
-(``refusal.json``) were fitted on the field dev split by ``bench/calibrate_refusal.py``,
+(``refusal.json``) were fitted on the field dev split by ``fit/refusal.py``,
 which also plots refusal and false-refusal rates against the threshold. A store without
 a scope.json uses the model fitted on the first two features only. A shared word cannot
 bring a question into scope: no feature counts words.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.records import IngestReport, SkippedFile
-from ingest.files import SourceFile, read_text
+from ingest.files import Discovery, SourceFile, read_text, shown
 from ingest.formats import ParsedSource, parse_source
 from ingest.units import split_units
 from rag.docstore import Docstore, DocumentRow
@@ -51,10 +51,10 @@ class Indexer:
                  embedder: Embedder) -> None:
         self.docstore, self.vectors, self.keyword, self.embedder = docstore, vectors, keyword, embedder
 
-    def sync(self, files: list[SourceFile], folders: list[Path],
-             problems: list[tuple[str, str]], progress: Progress | None = None) -> IngestReport:
+    def sync(self, found: Discovery, progress: Progress | None = None) -> IngestReport:
         progress = progress or (lambda done, total, label: None)
-        tally = _Tally(skipped=[SkippedFile(p, e) for p, e in problems])
+        files = found.files
+        tally = _Tally(skipped=[SkippedFile(p, e) for p, e in found.skipped])
         stored = self.docstore.documents()
         pending: list[_Pending] = []
         for i, file in enumerate(files):
@@ -67,7 +67,7 @@ class Indexer:
                 pending = []
         self._write(pending, tally)
         progress(len(files), len(files), "indexing")
-        self._delete_vanished(files, folders, stored, tally)
+        self._delete_vanished(found, stored, tally)
         self._sweep_orphans()
         self.refresh_keyword_index()
         return IngestReport(
@@ -89,18 +89,18 @@ class Indexer:
                 tally.unchanged += 1
                 tally.files.append((file.source, "unchanged"))
                 return None
-            parsed = parse_source(file, content.text)
+            parsed = parse_source(file.source, content.text, file.kind)
             if not parsed.chunks:
                 raise InputError("no text to index after the header; add content or remove it")
         except InputError as exc:
             message = str(exc)
-            prefix = f"{file.source}: "
+            prefix = f"{file.source}: "  # parsers name the document; the report names it once
             reason = message[len(prefix):] if message.startswith(prefix) else message
-            tally.skipped.append(SkippedFile(file.source, reason))
+            tally.skipped.append(SkippedFile(shown(file.source), reason))
             tally.files.append((file.source, "skipped"))
             return None
         for problem in parsed.problems:
-            tally.skipped.append(SkippedFile(file.source, problem))
+            tally.skipped.append(SkippedFile(shown(file.source), problem))
         return _Pending(file, content.sha256, parsed, previous is None)
 
     def _write(self, pending: list[_Pending], tally: _Tally) -> None:
@@ -126,7 +126,7 @@ class Indexer:
                 [_metadata(c) for c in doc_chunks],
             )
             self.docstore.replace_document(
-                DocumentRow(item.file.source, str(item.file.path), item.file.kind, item.sha256, now),
+                DocumentRow(item.file.source, str(item.file.path), item.parsed.kind, item.sha256, now),
                 doc_chunks, {c.id: units[c.id] for c in doc_chunks},
                 {c.id: unit_vectors[c.id] for c in doc_chunks}, item.parsed.notes,
                 {c.id: chunk_vectors[c.id] for c in doc_chunks},
@@ -136,11 +136,12 @@ class Indexer:
             setattr(tally, status, getattr(tally, status) + 1)
             tally.files.append((item.file.source, status))
 
-    def _delete_vanished(self, files, folders, stored, tally: _Tally) -> None:
-        present = {f.source for f in files}
+    def _delete_vanished(self, found: Discovery, stored: dict[str, DocumentRow], tally: _Tally) -> None:
+        """Forget documents that were in a walked folder and are no longer on disk."""
+        present = {f.source for f in found.files}
         for source, row in stored.items():
-            path = Path(row.path)
-            inside = any(path.is_relative_to(folder) for folder in folders)
+            path = found.roots.locate(source) or Path(row.path)
+            inside = any(path.is_relative_to(folder) for folder in found.folders)
             if inside and source not in present and not path.exists():
                 old_ids = [c.id for c in self.docstore.chunks_of(source)]
                 self.docstore.delete_document(source)

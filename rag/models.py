@@ -26,14 +26,12 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 import uuid
 import zipfile
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 
 from core.errors import ConfigError, MissingExtra
 

@@ -15,7 +15,7 @@ this question, and scored ``sum(weight * feature)``:
 - ``keyword``: the BM25 score, divided by the question's best BM25 score.
 
 The weights (``ranker_weights.json``) were fitted on the field dev split with a listwise
-softmax loss by ``bench/fit_ranker.py``; the frozen test split is only reported.
+softmax loss by ``fit/ranker.py``; the frozen test split is only reported.
 """
 
 from __future__ import annotations

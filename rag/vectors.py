@@ -91,10 +91,19 @@ class ChromaVectors:
     @staticmethod
     def drop(*, path: Path | None, server: ChromaServer | None, collection: str = COLLECTION) -> None:
         """Delete the collection whatever model built it (for --reindex)."""
+        client = None
         try:
-            _connect(path, server).delete_collection(collection)
+            client = _connect(path, server)
+            client.delete_collection(collection)
         except Exception:  # not there: nothing to drop
             pass
+        finally:
+            if client is not None:
+                client.close()
+
+    def close(self) -> None:
+        """Release the client; the last one open on an embedded store closes its files."""
+        self._client.close()
 
 
 def _connect(path: Path | None, server: ChromaServer | None):

@@ -20,7 +20,7 @@ from core.errors import CoachError
 from evals.ratings import FeedbackLog
 from core.records import Exchange
 from rag.sessions import CONTEXT_EXCHANGES
-from ingest.files import display_path
+from ingest.files import shown
 from ui import render, uploads
 from ui.uploads import Upload
 
@@ -158,20 +158,20 @@ def ingest_uploads(kb, files: list[Upload], playbook: bool = False,
     if stored:
         try:
             with ingest_lock(kb):
-                report = kb.ingest(sorted(set(stored)), progress=progress)
+                report = kb.ingest(sorted(set(stored)), progress=progress, kind="playbook" if playbook else "call")
         except CoachError as error:
             for p in placed:
                 if p.stored is not None and not p.duplicate:
                     uploads.remove(p.stored, kb.data_dir)
             return str(error), _rejections(placed)
-    rows = _report_rows(placed, report)
+    rows = _report_rows(placed, report, kb.roots())
     for p, row in zip(placed, rows):
         if row[2] == "skipped" and p.stored is not None:
             uploads.remove(p.stored, kb.data_dir)  # uploads/ keeps only files that were ingested
     return _summary(rows, report), pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 
-def _report_rows(placed: list[uploads.Placed], report) -> list[list[str]]:
+def _report_rows(placed: list[uploads.Placed], report, roots) -> list[list[str]]:
     status = dict(report.files) if report else {}
     reasons: dict[str, list[str]] = {}
     for skipped in report.skipped if report else ():
@@ -181,7 +181,7 @@ def _report_rows(placed: list[uploads.Placed], report) -> list[list[str]]:
         if p.stored is None:
             rows.append([p.upload.name, "", "rejected", p.problem])
             continue
-        source = display_path(p.stored.resolve())
+        source = roots.key_for(p.stored.resolve()) or str(p.stored)
         state = status.get(source, "unchanged")
         detail = "; ".join(reasons.get(source, []))
         if p.duplicate:
@@ -247,7 +247,7 @@ def remove_source(kb, source: str | None) -> str:
     except CoachError as error:
         return str(error)
     if not uploaded and path.exists():
-        return (f"Removed {source}. The file is still in {display_path(path.parent)}: delete or move it, "
+        return (f"Removed {source}. The file is still in {shown(path.parent)}: delete or move it, "
                 f"or the next `coach ingest` of that folder adds it back.")
     return f"Removed {source}."
 

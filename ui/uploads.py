@@ -15,10 +15,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ingest.files import MAX_BYTES, NOTE_SUFFIXES, PLAYBOOK_DIR, PLAYBOOK_SUFFIXES
+from ingest.files import MAX_BYTES, NOTE_SUFFIXES, PLAYBOOK_SUFFIXES
 
 UPLOADS = "uploads"
 CALLS_DIR = "calls"
+PLAYBOOK_DIR = "playbooks"
 INCOMING = ".incoming"  # where the web server spools uploads before they are placed
 
 

@@ -113,7 +113,9 @@ def _add_feedback(args: argparse.Namespace) -> int:
 def _floors(args: argparse.Namespace) -> int:
     from evals.floor_suite import render_floors, run_floors, select_floors
 
-    results = run_floors(select_floors(args.floors))
+    from coach.knowledge_base import KnowledgeBase
+
+    results = run_floors(select_floors(args.floors), KnowledgeBase)
     if args.json:
         print_json([r.to_dict() for r in results])
     else:
