@@ -160,4 +160,6 @@ def read_text(path: Path) -> FileText:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (bad byte at offset {exc.start}); re-save it as UTF-8") from None
+    # universal newlines, as text-mode reading gives: a CRLF file parses like an LF one
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return FileText(text=text, sha256=hashlib.sha256(data).hexdigest())

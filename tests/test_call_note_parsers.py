@@ -10,6 +10,7 @@ from core.errors import InputError
 from core.records import CallNote, Turn
 from ingest import call_note, csv_export
 from ingest.dates import parse_date
+from ingest.files import read_text
 from ingest.frontmatter import split_header
 from ingest.transcript import parse_turns
 
@@ -21,7 +22,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def parse_note(tmp_path: Path, text: str, name: str = "x.md") -> CallNote:
-    notes = call_note.parse(write(tmp_path, name, text), f"knowledge/calls/{name}")
+    notes = call_note.parse(read_text(write(tmp_path, name, text)).text, f"knowledge/calls/{name}")
     assert len(notes) == 1
     return notes[0]
 
@@ -94,7 +95,7 @@ def test_missing_rep(tmp_path: Path) -> None:
         parse_note(tmp_path, "---\ndate: 2026-09-02\n---\nbody\n")
     assert str(info.value) == (
         "knowledge/calls/x.md: no rep in the header; "
-        "add a line 'rep: Full Name' to the front matter"
+        "add a line 'rep: Full Name' to the front matter, or ingest it with --kind playbook if it is a playbook"
     )
 
 
@@ -103,7 +104,7 @@ def test_missing_date(tmp_path: Path) -> None:
         parse_note(tmp_path, "Rep: Dana Okafor\nAccount: Acme\n\nbody\n")
     assert str(info.value) == (
         "knowledge/calls/x.md: no date in the header; add a line 'date: 2026-09-02' "
-        "to the header lines at the top"
+        "to the header lines at the top, or ingest it with --kind playbook if it is a playbook"
     )
 
 
@@ -141,14 +142,14 @@ def test_broken_yaml(tmp_path: Path) -> None:
 def test_utf8_bom_is_dropped(tmp_path: Path) -> None:
     path = tmp_path / "bom.md"
     path.write_bytes(b"\xef\xbb\xbf---\nrep: Dana\ndate: 2026-09-02\n---\nbody\n")
-    assert call_note.parse(path, "bom.md")[0].rep == "Dana"
+    assert call_note.parse(read_text(path).text, "bom.md")[0].rep == "Dana"
 
 
 def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin.md"
     path.write_bytes("Rep: Ren\xe9\nDate: 2026-09-02\n\nbody\n".encode("latin-1"))
-    with pytest.raises(InputError, match="^latin.md: not UTF-8 text; save it as UTF-8"):
-        call_note.parse(path, "latin.md")
+    with pytest.raises(InputError, match=r"^not UTF-8 text \(bad byte at offset \d+\); re-save it as UTF-8"):
+        read_text(path)
 
 
 @pytest.mark.parametrize(
@@ -259,7 +260,7 @@ CSV_TEXT = (
 def test_csv_aliases_multiline_and_bad_rows(tmp_path: Path) -> None:
     path = tmp_path / "calls.csv"
     path.write_bytes(CSV_TEXT.encode("utf-8"))
-    notes, problems = csv_export.parse(path, "knowledge/calls.csv")
+    notes, problems = csv_export.parse(read_text(path).text, "knowledge/calls.csv")
     assert [(n.row, n.rep, n.date, n.account) for n in notes] == [
         (1, "Dana Okafor", "2026-09-02", "Harbor Freight"),
         (5, "Sam Lee", "2026-09-04", "Globex"),
@@ -286,7 +287,7 @@ def test_csv_aliases_multiline_and_bad_rows(tmp_path: Path) -> None:
 def test_csv_missing_column(tmp_path: Path) -> None:
     path = write(tmp_path, "calls.csv", "Rep,Account,Notes\nDana,Acme,hi\n")
     with pytest.raises(InputError) as info:
-        csv_export.parse(path, "knowledge/calls.csv")
+        csv_export.parse(read_text(path).text, "knowledge/calls.csv")
     assert str(info.value) == (
         "knowledge/calls.csv: no date column; add a header named one of (date: date, call date)"
     )
@@ -295,14 +296,13 @@ def test_csv_missing_column(tmp_path: Path) -> None:
 def test_csv_missing_several_columns(tmp_path: Path) -> None:
     path = write(tmp_path, "calls.csv", "Account\nAcme\n")
     with pytest.raises(InputError) as info:
-        csv_export.parse(path, "calls.csv")
+        csv_export.parse(read_text(path).text, "calls.csv")
     message = str(info.value)
     assert message.startswith("calls.csv: no rep or date or notes column")
     assert "rep: rep, rep name, owner, sales rep" in message
     assert "notes: notes, summary, call notes" in message
 
 
-def test_csv_empty_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "calls.csv", "\n\n")
+def test_csv_empty_file() -> None:
     with pytest.raises(InputError, match="^calls.csv: no header row"):
-        csv_export.parse(path, "calls.csv")
+        csv_export.parse("\n\n", "calls.csv")

@@ -14,8 +14,16 @@ from core.settings import ChromaServer, Settings
 from core.errors import ConfigError, GateRefused, StoreError
 from coach.knowledge_base import KnowledgeBase
 from conftest import KNOWLEDGE
-from evals.gate import UpdateRefused, gated_ingest
-from evals.staging import release_chroma
+from coach.gated_update import gated_ingest
+from evals.gate import UpdateRefused
+
+
+def release_chroma(_path: Path) -> None:
+    """Forget this process's embedded Chroma systems before a test swaps store folders on
+    disk (the store's own code closes its clients; a test's leftover ones are dropped here)."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 AECR_HEADING = "## Objection Handling: The AECR Framework"
 AECR = "Discovery Coach > Objection Handling: The AECR Framework"

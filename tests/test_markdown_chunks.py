@@ -14,7 +14,7 @@ COACH = KNOWLEDGE / "playbooks" / "coach.md"
 
 
 def chunks_of(path: Path):
-    return markdown.parse(path, f"knowledge/playbooks/{path.name}")
+    return markdown.parse(path.read_text(encoding="utf-8"), f"knowledge/playbooks/{path.name}")
 
 
 def test_section_paths_use_front_matter_name_and_headings():
