@@ -20,6 +20,7 @@ from core.records import (
     Answer, Exchange, Hit, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
     SourceKind,
 )
+from core.names import resolve_rep, same_rep
 from core.settings import Settings
 from core.store import LAYOUT, Store
 from ingest.files import discover
@@ -119,6 +120,7 @@ class KnowledgeBase:
 
     def ask(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None) -> Answer:
         self.require_content()
+        rep = self._check_rep(rep) if rep else None
         answer = self.answerer.ask(question, k=k, rep=rep, kind=kind)
         if self.answerer.generator is not None and not answer.grounded:
             answer = self.answerer.generator.skipped(answer, NOT_SUPPORTED)
@@ -184,7 +186,7 @@ class KnowledgeBase:
 
     def interventions(self, rep: str | None = None) -> list[Intervention]:
         self.require_content()
-        return [i for i in self.memory.interventions() if not rep or _same_name(i.rep, rep)]
+        return [i for i in self.memory.interventions() if not rep or same_rep(i.rep, rep)]
 
     def themes(self):
         return self.memory.themes()
@@ -211,10 +213,16 @@ class KnowledgeBase:
             raise InputError(f"No mental model {model_id!r}; choose one of: {', '.join(specs)}")
         return specs[model_id]
 
-    def _check_rep(self, rep: str) -> None:
+    def _check_rep(self, rep: str) -> str:
+        """The full name of the rep ``rep`` names (a full or first name)."""
         known = {n.rep for n in self.docstore.notes()}
-        if not any(_same_name(name, rep) for name in known):
+        found = resolve_rep(rep, known)
+        if found is None:
+            several = [name for name in sorted(known) if same_rep(name, rep)]
+            if several:
+                raise InputError(f"Several reps are called {rep!r}: {', '.join(several)}; give the full name")
             raise InputError(f"No rep named {rep!r} in the call notes; known reps: {', '.join(sorted(known))}")
+        return found
 
     def _observations_for(self, answer: Answer, rep: str | None) -> list[ObservationRef]:
         """Promoted observations on the themes the answer is about: themes whose playbook
@@ -356,12 +364,5 @@ def _resolves_into(path: Path, folder: Path) -> bool:
 
 def _involves(observation: Observation, rep: str) -> bool:
     """The observation is the rep's own pattern, or a team pattern the rep is part of."""
-    return _same_name(observation.rep, rep) or any(_same_name(r, rep) for r in observation.reps)
-
-
-def _same_name(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return False
-    a, b = a.strip().lower(), b.strip().lower()
-    return a == b or a.split()[0] == b
+    return same_rep(observation.rep, rep) or any(same_rep(r, rep) for r in observation.reps)
 

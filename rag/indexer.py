@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.names import rep_key
 from core.errors import InputError
 from core.records import IngestReport, SkippedFile
 from ingest.files import Discovery, SourceFile, read_text, shown
@@ -158,7 +159,7 @@ class Indexer:
 def _metadata(chunk) -> dict:
     meta = {"source": chunk.source, "kind": chunk.kind, "section": chunk.section, "ordinal": chunk.ordinal}
     if chunk.rep:
-        meta["rep_key"] = chunk.rep.strip().lower()
+        meta["rep_key"] = rep_key(chunk.rep)
     if chunk.date:
         meta["date"] = chunk.date
     return meta

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.names import rep_key
 from core.records import Chunk
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -100,7 +101,7 @@ class KeywordIndex:
         if kind:
             mask &= snap.kinds == kind
         if rep:
-            mask &= snap.rep_keys == rep.strip().lower()
+            mask &= snap.rep_keys == rep_key(rep)
         if not mask.any():
             return []
         docs, scores = snap.bm25.retrieve(
@@ -122,6 +123,6 @@ def _load(folder: Path) -> _Snapshot:
     return _Snapshot(
         generation=meta["generation"], ids=meta["ids"],
         kinds=np.array(meta["kinds"], dtype=object),
-        rep_keys=np.array([(r or "").strip().lower() for r in meta["reps"]], dtype=object),
+        rep_keys=np.array([rep_key(r) for r in meta["reps"]], dtype=object),
         bm25=bm25,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.names import rep_key
 from core.records import Hit
 from rag.docstore import Docstore, StoredUnit
 from rag.keyword import KeywordIndex
@@ -72,7 +73,7 @@ def _where(kind: str | None, rep: str | None) -> dict | None:
     if kind:
         clauses.append({"kind": kind})
     if rep:
-        clauses.append({"rep_key": rep.strip().lower()})
+        clauses.append({"rep_key": rep_key(rep)})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

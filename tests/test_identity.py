@@ -123,3 +123,12 @@ def test_a_store_from_before_roots_migrates_on_first_open_without_embedding(coac
     assert (again["added"], again["unchanged"], again["chunks"]) == (0, 3, first["chunks"])
     migrated = json.loads((store / "store.json").read_text())
     assert migrated["roots"] == record["roots"] and migrated["embed_model"] == record["embed_model"]
+
+
+def test_ask_rep_by_first_name_finds_that_reps_call_notes(coach, team, tmp_path):
+    ingest(coach, tmp_path / "store", team, cwd=tmp_path)
+    answer = coach("ask", "what did the buyer say waiting would cost?", "--rep", "dana", "--json",
+                   data_dir=tmp_path / "store").json()
+    assert answer["grounded"] and "team/calls/n1.md" in {c["source"] for c in answer["citations"]}
+    unknown = coach("ask", "anything?", "--rep", "Priya", data_dir=tmp_path / "store")
+    assert unknown.code == 1 and "known reps: Dana Okafor, Jun Park" in unknown.err

@@ -142,3 +142,15 @@ def test_names_are_printed_escaped():
     assert shown("calls/a\nskipped b.md") == "calls/a\\nskipped b.md"
     assert "\n" not in shown("x\ry\n")
     assert shown("calls/ok.md") == "calls/ok.md"
+
+
+def test_a_rep_is_named_by_full_or_first_name_one_way_everywhere():
+    from core.names import rep_key, resolve_rep, same_rep
+
+    known = ["Dana Okafor", "Jun Park", "Dana Reyes", "Marco Bellini"]
+    assert resolve_rep("  jun ", known) == "Jun Park"
+    assert resolve_rep("dana okafor", known) == "Dana Okafor"
+    assert resolve_rep("Dana", known) is None  # two Danas: the full name is needed
+    assert resolve_rep("Priya", known) is None
+    assert same_rep("Marco  Bellini", "marco") and not same_rep("Marco Bellini", "bellini")
+    assert rep_key(" Marco\tBellini ") == "marco bellini"

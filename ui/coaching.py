@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import CoachError, InputError
+from core.names import same_rep
 from core.records import Evidence, Intervention, Observation
 from ui import render
 
@@ -153,14 +154,9 @@ def evidence_by(kb, rep: str) -> Callable[[Evidence], bool]:
         if len(candidates) > 1:  # a CSV export holds several calls on one day
             quote = _squash(evidence.quote)
             candidates = [n for n in candidates if quote in _squash(n.body)] or candidates
-        return any(_same_rep(n.rep, rep) for n in candidates)
+        return any(same_rep(n.rep, rep) for n in candidates)
 
     return keep
-
-
-def _same_rep(name: str | None, wanted: str) -> bool:
-    name, wanted = (name or "").strip().lower(), wanted.strip().lower()
-    return bool(name) and (name == wanted or name.split()[0] == wanted)
 
 
 def _squash(text: str) -> str:
