@@ -8,13 +8,13 @@ passes over all facts. Mental models refresh only when their inputs changed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import asdict
 from pathlib import Path
 
 from core.errors import ConfigError
+from core.store import inputs_digest
 from core.records import CallCount, CallNote, Evidence, Fact, Intervention, Observation, WeekRate
 from ingest.files import find_upwards
 from ingest.formats import note_title
@@ -82,8 +82,8 @@ class MemoryBank:
         return observations, interventions
 
     def _retain_all(self, themes: tuple[Theme, ...]) -> list[Fact]:
-        taxonomy_hash = hashlib.sha256((self.folder / TAXONOMY_FILE).read_bytes()
-                                       + f"{RETAIN_VERSION}:{self.embedder.model_id}".encode()).hexdigest()[:16]
+        taxonomy_hash = inputs_digest([(self.folder / TAXONOMY_FILE).read_bytes(),
+                                       f"{RETAIN_VERSION}:{self.embedder.model_id}"])[:16]
         cache = self._read("facts.json", {})
         documents = self.docstore.documents()
         notes_by_source: dict[str, list[CallNote]] = {}
@@ -122,10 +122,10 @@ class MemoryBank:
         return list(self._cached("observations.json", lambda: [_observation(d) for d in self._read("observations.json", [])]))
 
     def _cached(self, name: str, load):
-        """``load()``, re-run only when the file changed (each ask reads the observations)."""
+        """``load()``, re-run only when the file's content changed (each ask reads the
+        observations; the store's one invalidation rule, ``core.store.inputs_digest``)."""
         try:
-            stat = (self.folder / name).stat()
-            version = (stat.st_mtime_ns, stat.st_size)
+            version = inputs_digest([(self.folder / name).read_bytes()])
         except FileNotFoundError:
             return load()
         known = self._loaded.get(name)
