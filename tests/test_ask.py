@@ -105,11 +105,18 @@ def test_bad_batch_line_names_the_line(ask, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     ((), "give either a QUESTION or --batch"),
-    (("   ",), "The question is empty"),
+    (("hi", "--batch", "questions.jsonl"), "give either a QUESTION or --batch"),
     (("hi", "--k", "0"), "--k must be between 1 and 50"),
 ])
-def test_bad_ask_input_gets_one_clear_line(ask, args, message):
-    result = ask(*args)
+def test_bad_ask_arguments_get_one_clear_line_before_anything_is_loaded(coach, tmp_path, args, message):
+    result = coach("ask", *args, data_dir=tmp_path / "no-store")  # fails before the store is opened
     assert result.code == 1
     assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_an_empty_question_gets_one_clear_line(ask):
+    result = ask("   ")
+    assert result.code == 1
+    assert "The question is empty" in result.err
     assert len(result.err.strip().splitlines()) == 1

@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from rag.embedder import Embedder, StoredVectors, load_question_encoder
 from test_ingest import CountingEmbedder
+
+pytestmark = pytest.mark.slow
 
 QUESTIONS = [
     "How do I handle a timing objection?",

@@ -1,4 +1,8 @@
-"""The evaluation suite: metric functions on hand-made inputs, then the golden sets on a real store."""
+"""The evaluation suite: metric functions on hand-made inputs, then the golden sets on a real store.
+
+Quality figures are not asserted here: `coach eval` and bench/ report them. The tests on a real
+store check behaviour (verbatim citations, sets reported apart, reports written, the gate's exit
+code), and never read the frozen test splits."""
 
 from __future__ import annotations
 
@@ -281,11 +285,11 @@ def test_questions_waiting_for_review_are_not_evaluated(tmp_path):
     assert [q.id for q in golden.load_set("dev", tmp_path)] == ["dev-1"]
 
 
-# -- the golden sets on a real store ----------------------------------------------------------
-# Fast subset must-mention floor: measured on 2026-11-24 with `coach eval --fast` on a store
-# ingested from knowledge/ (playbooks + sample call notes, extractive answers, no LLM):
-# 23 of the subset's 30 must-mention groups covered. It is today's figure, not a target.
-FAST_MUST_MENTION = 23 / 30
+# -- the golden sets on a real store (slow: the shared store) --------------------------------
+# The frozen test splits (checksums in evals/splits/) are measured by `coach eval` and bench/
+# only: a unit test that reads them would turn them into something to tune against.
+FROZEN_SETS = ("field-test", "field-fresh")
+OPEN_SETS = tuple(name for name in golden.SETS if name not in FROZEN_SETS)
 
 
 @pytest.fixture(scope="module")
@@ -301,48 +305,20 @@ def kb(knowledge_store):
 def full(kb):
     from evals.runner import run_suite
 
-    return run_suite(kb)
-
-
-def value(report: SuiteReport, scope: str, name: str) -> float:
-    metric = report.metric(scope, name)
-    assert metric is not None and metric.value is not None, f"{scope} {name} was not measured"
-    return metric.value
-
-
-def test_fast_subset_meets_the_bar(kb):
-    from evals.runner import run_suite
-
-    fast = run_suite(kb, ("dev",), golden.load_fast_subset())
-    answered_oos = [r.id for r in fast.sets["dev"].questions if not r.in_scope and r.grounded]
-    assert value(fast, "dev", "hit@5") >= 0.9
-    assert answered_oos == []
-    assert value(fast, "dev", "citation_validity") == 1.0
-    assert value(fast, "dev", "must_mention") >= FAST_MUST_MENTION - 1e-9
+    return run_suite(kb, OPEN_SETS)
 
 
 def test_dev_and_heldout_are_reported_separately(full):
-    assert set(full.sets) == {"dev", "heldout", "field-dev", "field-test", "field-fresh"}
+    assert list(full.sets) == list(OPEN_SETS)
     assert all(r.id.startswith("dev-") for r in full.sets["dev"].questions)
     assert all(r.id.startswith("ho-") for r in full.sets["heldout"].questions)
+    for name, results in full.sets.items():
+        assert results.questions and len({r.id for r in results.questions}) == len(results.questions), name
+        assert {"hit@5", "must_mention", "citation_validity"} <= set(results.metrics), name
 
 
-# The bars below are the project's own sets' (dev, heldout). The field sets are measured
-# against issue 9's targets in bench/field_report.py, with the baseline beside them.
-@pytest.mark.parametrize("name", ["dev", "heldout"])
-def test_full_set_retrieval_hit_at_5(full, name):
-    misses = [f"{r.id} (rank {r.hit_rank})" for r in full.sets[name].questions
-              if r.in_scope and r.ndcg is not None and not hit_at_k(r.hit_rank, 5)]
-    assert value(full, name, "hit@5") >= 0.9, f"{name} misses: {', '.join(misses)}"
-
-
-@pytest.mark.parametrize("name", ["dev", "heldout"])
-def test_full_set_answers_no_out_of_scope_question(full, name):
-    answered = [r.id for r in full.sets[name].questions if not r.in_scope and r.grounded]
-    assert answered == []
-
-
-@pytest.mark.parametrize("name", golden.SETS)
+# Every quote an answer cites must be verbatim in its source: a bug, not a quality figure.
+@pytest.mark.parametrize("name", OPEN_SETS)
 def test_full_set_citations_are_valid(full, name):
     problems = [f"{r.id}: {p}" for r in full.sets[name].questions for p in r.citation_problems]
     assert problems == []
@@ -354,7 +330,7 @@ def test_coach_eval_fast_json_writes_a_report(coach, knowledge_store):
     assert result.code == 0, result.err
     data = result.json()
     assert list(data["sets"]) == ["dev"] and data["subset"] == list(golden.load_fast_subset())
-    assert data["sets"]["dev"]["metrics"]["hit@5"]["value"] >= 0.9
+    assert data["sets"]["dev"]["metrics"]["hit@5"]["n"] > 0
     assert Path(data["report_path"]).exists()
     assert "report: " in result.err
 
@@ -377,8 +353,8 @@ def test_coach_eval_baseline_exits_3_on_a_gated_regression(coach, knowledge_stor
     assert f"dev must_mention {higher.value:.3f} ->" in worse.err and "may drop at most 0.02" in worse.err
 
 
-def test_coach_eval_refuses_mismatched_options(coach, knowledge_store):
-    result = coach("eval", "--fast", "--set", "heldout", data_dir=knowledge_store / ".coach")
+def test_coach_eval_refuses_mismatched_options(coach, tmp_path):
+    result = coach("eval", "--fast", "--set", "heldout", data_dir=tmp_path / "no-store")
     assert result.code == 1
     assert result.err.strip() == "coach: --fast runs a subset of dev questions only; drop --set heldout"
 

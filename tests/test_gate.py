@@ -17,6 +17,8 @@ from conftest import KNOWLEDGE
 from coach.gated_update import gated_ingest
 from evals.gate import UpdateRefused
 
+pytestmark = pytest.mark.slow
+
 
 def release_chroma(_path: Path) -> None:
     """Forget this process's embedded Chroma systems before a test swaps store folders on

@@ -36,6 +36,7 @@ def chunk_rows(workspace: Path) -> set[tuple]:
         db.close()
 
 
+@pytest.mark.slow
 def test_first_ingest_reports_every_file(coach, workspace):
     result = coach("ingest", "knowledge/playbooks", "--json")
     assert result.code == 0, result.err
@@ -49,6 +50,7 @@ def test_first_ingest_reports_every_file(coach, workspace):
     }
 
 
+@pytest.mark.slow
 def test_reingest_of_unchanged_files_embeds_nothing(workspace):
     kb = open_kb(workspace)
     kb.ingest([Path("knowledge/playbooks")])
@@ -64,6 +66,7 @@ def test_reingest_of_unchanged_files_embeds_nothing(workspace):
     assert chunk_rows(workspace) == before
 
 
+@pytest.mark.slow
 def test_changed_file_is_replaced_and_deleted_file_removed(coach, workspace):
     assert coach("ingest", "knowledge/playbooks").code == 0
     playbook = workspace / "knowledge/playbooks/discovery-coach.md"
@@ -80,6 +83,7 @@ def test_changed_file_is_replaced_and_deleted_file_removed(coach, workspace):
     assert not any(row[1].endswith("coach.md") and "discovery" not in row[1] for row in chunk_rows(workspace))
 
 
+@pytest.mark.slow
 def test_bad_files_are_skipped_with_reasons_and_nothing_stored_is_lost(coach, workspace):
     assert coach("ingest", "knowledge/playbooks").code == 0
     stored = chunk_rows(workspace)
@@ -109,6 +113,7 @@ def test_bad_files_are_skipped_with_reasons_and_nothing_stored_is_lost(coach, wo
         assert line.startswith(("skipped ", "coach: "))
 
 
+@pytest.mark.slow
 def test_unreadable_file_is_reported(coach, workspace):
     if hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0:
         pytest.skip("root can read files without permission bits")
@@ -119,6 +124,7 @@ def test_unreadable_file_is_reported(coach, workspace):
     assert "permission" in result.json()["skipped"][0]["error"]
 
 
+@pytest.mark.slow
 def test_missing_path_is_reported_not_fatal(coach, workspace):
     result = coach("ingest", "knowledge/playbooks", "no/such/folder", "--json")
     assert result.code == 1
@@ -127,6 +133,7 @@ def test_missing_path_is_reported_not_fatal(coach, workspace):
     assert report["skipped"] == [{"path": "no/such/folder", "error": "no such file or folder; check the path"}]
 
 
+@pytest.mark.slow
 def test_interrupted_update_converges_on_next_run(workspace, monkeypatch):
     """Kill the run after the new vectors are written but before the docstore swaps
     versions: the old version stays live, and the next run converges with no orphans."""
@@ -158,6 +165,7 @@ def test_interrupted_update_converges_on_next_run(workspace, monkeypatch):
     kb.close()
 
 
+@pytest.mark.slow
 def test_store_built_with_another_model_names_the_fix(workspace):
     kb = open_kb(workspace)
     kb.ingest([Path("knowledge/playbooks")])
@@ -171,6 +179,7 @@ def test_store_built_with_another_model_names_the_fix(workspace):
                       model_id="some/other-model", dimension=768)
 
 
+@pytest.mark.slow
 def test_reindex_rebuilds_everything(coach, workspace):
     assert coach("ingest", "knowledge/playbooks").code == 0
     before = chunk_rows(workspace)

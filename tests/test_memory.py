@@ -112,6 +112,7 @@ def test_mental_models_cite_playbooks_and_calls(store):
     assert "did not help" in themes
 
 
+@pytest.mark.slow
 def test_models_refresh_after_a_changed_note_only(coach, workspace):
     first = coach("ingest", "--json").json()
     assert sorted(first["models_refreshed"]) == ["coaching-themes", "discovery-playbook"]
@@ -126,6 +127,7 @@ def test_models_refresh_after_a_changed_note_only(coach, workspace):
     assert history[1]["changes"] and all(c[0] in "+-" for c in history[1]["changes"])
 
 
+@pytest.mark.slow
 def test_a_second_floor_with_other_names(coach, tmp_path, monkeypatch):
     root = tmp_path / "floor"
     shutil.copytree(KNOWLEDGE / "playbooks", root / "playbooks")
@@ -144,6 +146,7 @@ def test_a_second_floor_with_other_names(coach, tmp_path, monkeypatch):
     assert [(i["date"], i["theme"], i["helped"]) for i in found] == [(date, theme, helped)]
 
 
+@pytest.mark.slow
 def test_note_without_rep_or_date_is_skipped_with_the_fix(coach, workspace):
     bad = workspace / "knowledge/calls/2026-10-30-unknown.md"
     bad.write_text("---\naccount: Nowhere Inc\n---\n\nShort call.\n")
@@ -236,6 +239,7 @@ def test_instructions_are_told_from_remarks(text, want):
     assert is_instruction(text) is want
 
 
+@pytest.mark.slow
 def test_a_dev_floor_passes_its_checks_through_the_harness():
     from evals.floor_suite import run_floor, select_floors
 

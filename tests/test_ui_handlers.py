@@ -51,6 +51,7 @@ def kb(tmp_path_factory):
 
 
 # -- Ask --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_ask_returns_a_cited_answer_with_the_quote_highlighted(kb):
     history, panel = handlers.chat_turn(kb, TIMING, None)
     answer = handlers.latest_answer(history)
@@ -66,6 +67,7 @@ def test_ask_returns_a_cited_answer_with_the_quote_highlighted(kb):
     assert visible.count("<mark>") == len(answer["citations"])
 
 
+@pytest.mark.slow
 def test_history_restores_and_each_message_keeps_its_sources(kb):
     history, _ = handlers.chat_turn(kb, TIMING, None)
     history, _ = handlers.chat_turn(kb, "What goes in the first two minutes of a discovery call?", history)
@@ -76,6 +78,7 @@ def test_history_restores_and_each_message_keeps_its_sources(kb):
     assert handlers.restore({"garbage": True}) == ([], render.sources_html(None))
 
 
+@pytest.mark.slow
 def test_a_refusal_reads_as_help_not_as_an_error(kb):
     history, panel = handlers.chat_turn(kb, "What's a good recipe for lasagna?", None)
     message = history["messages"][1]["content"]
@@ -86,12 +89,14 @@ def test_a_refusal_reads_as_help_not_as_an_error(kb):
     assert "No sources for this one" in panel
 
 
+@pytest.mark.slow
 def test_a_user_error_shows_the_library_message(kb):
     history, panel = handlers.chat_turn(kb, "x" * 2500, None)
     assert "keep it under 2000" in history["messages"][1]["content"]
     assert "No sources" in panel
 
 
+@pytest.mark.slow
 def test_markup_in_a_call_note_is_shown_as_text(kb):
     history, panel = handlers.chat_turn(kb, "What did the buyer say about onboarding?", None, rep="Nora Quill")
     message = history["messages"][1]["content"]
@@ -131,6 +136,7 @@ def test_highlight_ignores_emphasis_and_whitespace_differences():
 
 
 # -- Feedback ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_feedback_is_stored_with_question_answer_and_citations_and_exported(kb):
     history, _ = handlers.chat_turn(kb, TIMING, None)
     history, _ = handlers.chat_turn(kb, "What's a good recipe for lasagna?", history)
@@ -159,6 +165,7 @@ def test_feedback_log_skips_a_damaged_line_and_dedupes_questions(tmp_path):
 
 
 # -- Knowledge --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_an_upload_named_to_escape_lands_inside_the_data_dir(kb, tmp_path):
     given = tmp_path / "evil.md"
     given.write_text(CALL_NOTE)
@@ -176,6 +183,7 @@ def test_an_upload_named_to_escape_lands_inside_the_data_dir(kb, tmp_path):
     assert not stored.exists() and row["Stored as"] not in kb.docstore.documents()
 
 
+@pytest.mark.slow
 def test_oversize_and_unsupported_uploads_are_rejected_with_a_reason(kb, tmp_path):
     big = tmp_path / "huge.md"
     with big.open("wb") as handle:
@@ -191,6 +199,7 @@ def test_oversize_and_unsupported_uploads_are_rejected_with_a_reason(kb, tmp_pat
     assert not list((Path(kb.data_dir) / "uploads" / "calls").glob("*huge*"))
 
 
+@pytest.mark.slow
 def test_an_unusable_note_is_reported_and_not_kept(kb, tmp_path):
     note = tmp_path / "no-header.md"
     note.write_text("Just some text without rep or date.\n")
@@ -200,6 +209,7 @@ def test_an_unusable_note_is_reported_and_not_kept(kb, tmp_path):
     assert not list((Path(kb.data_dir) / "uploads" / "calls").glob("*no-header*"))
 
 
+@pytest.mark.slow
 def test_a_playbook_upload_goes_to_the_playbooks_folder(kb, tmp_path):
     given = tmp_path / "guide.md"
     given.write_text("---\nname: Tiny Guide\n---\n# Tiny Guide\n\n## Pricing calls\n\nAlways restate the budget owner's goal first.\n")
@@ -213,6 +223,7 @@ def test_a_playbook_upload_goes_to_the_playbooks_folder(kb, tmp_path):
         handlers.remove_source(kb, report.iloc[0]["Stored as"])
 
 
+@pytest.mark.slow
 def test_store_listing_and_removing_a_source_that_was_not_uploaded(kb):
     summary, listing = handlers.store_listing(kb)
     assert "2 playbooks" in summary
@@ -278,6 +289,7 @@ def test_parse_auth():
             parse_auth(bad)
 
 
+@pytest.mark.slow
 def test_coach_ui_prints_its_url_and_serves(kb):
     """The real command in a subprocess: one line on stdout, then the app answers on that URL."""
     import subprocess
@@ -302,6 +314,7 @@ def test_coach_ui_prints_its_url_and_serves(kb):
 
 
 # -- Coaching memory --------------------------------------------------------------------
+@pytest.mark.slow
 def test_memory_tabs_show_an_empty_state_without_a_taxonomy(tmp_path):
     """A real store of playbooks only: no bank.json, no taxonomy.json, no call notes."""
     from core.settings import Settings
@@ -322,6 +335,7 @@ def test_memory_tabs_show_an_empty_state_without_a_taxonomy(tmp_path):
         store.close()
 
 
+@pytest.mark.slow
 def test_observations_filter_by_rep_with_evidence_and_a_weekly_chart(kb):
     view = coaching.observations_view(kb, rep="Dana Okafor", include_one_offs=True)
     assert not view.message, view.message
@@ -335,6 +349,7 @@ def test_observations_filter_by_rep_with_evidence_and_a_weekly_chart(kb):
     assert late.table.empty and late.message == "No observations match these filters."
 
 
+@pytest.mark.slow
 def test_interventions_say_whether_they_helped(kb):
     note, table = coaching.interventions_table(kb, "Dana Okafor")
     assert not table.empty, note
@@ -343,6 +358,7 @@ def test_interventions_say_whether_they_helped(kb):
     assert table["Before"].str.match(r"gap in \d+ of \d+ calls").all()
 
 
+@pytest.mark.slow
 def test_mental_models_render_with_citations_and_history(kb):
     choices = coaching.model_choices(kb)
     assert [value for _, value in choices] == ["discovery-playbook", "coaching-themes"]
@@ -354,6 +370,7 @@ def test_mental_models_render_with_citations_and_history(kb):
 
 
 # -- Concurrency (last: it adds notes to the module's store) ------------------------------
+@pytest.mark.slow
 def test_people_keep_getting_answers_while_an_upload_ingests(kb, tmp_path):
     files = []
     for i in range(80):
@@ -387,6 +404,7 @@ def test_people_keep_getting_answers_while_an_upload_ingests(kb, tmp_path):
         kb.ingest([Path(kb.data_dir) / "uploads" / "calls"])
 
 
+@pytest.mark.slow
 def test_observations_view_has_a_weekly_trend_per_rep_and_theme(kb):
     view = coaching.observations_view(kb, rep="Dana Okafor")
     assert list(view.trend.columns) == coaching.TREND_COLUMNS
