@@ -143,12 +143,12 @@ class Store:
 
     # -- dropping, staging, promoting -----------------------------------------------------
     def drop_index(self) -> None:
-        """Delete the local index files (docstore, embedded vectors, keyword index), keeping
-        the memory's configuration, reports, sessions and uploads. Callers close what they
-        have open on these files first."""
+        """Delete the local index files (docstore, keyword index), keeping the memory's
+        configuration, reports, sessions and uploads. The vectors are dropped by deleting
+        their collection (rag/vectors.py), not their folder: another client in this process
+        may still hold the embedded Chroma files open. Callers close the docstore first."""
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.docstore_path}{suffix}").unlink(missing_ok=True)
-        shutil.rmtree(self.chroma_dir, ignore_errors=True)
         shutil.rmtree(self.keyword_dir, ignore_errors=True)
 
     def stage(self) -> Store:

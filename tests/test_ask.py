@@ -100,7 +100,8 @@ def test_bad_batch_line_names_the_line(ask, tmp_path):
     batch.write_text('{"id": 1, "q": "fine"}\nnot json\n')
     result = ask("--batch", str(batch), "--json")
     assert result.code == 1
-    assert f"{batch}:2: not a JSON object; fix that line" in result.err
+    assert f"{batch}:2: expected a JSON object" in result.err
+    assert [row.get("id") for row in result.json_lines()] == [1, 2]  # the good line is still answered
 
 
 @pytest.mark.parametrize("args, message", [

@@ -38,6 +38,7 @@ def chunk_rows(workspace: Path) -> set[tuple]:
 
 @pytest.mark.slow
 def test_first_ingest_reports_every_file(coach, workspace):
+    """Keys are paths inside the ingested folder, under its name (not the working directory's)."""
     result = coach("ingest", "knowledge/playbooks", "--json")
     assert result.code == 0, result.err
     report = result.json()
@@ -45,8 +46,8 @@ def test_first_ingest_reports_every_file(coach, workspace):
     assert report["chunks"] > 20
     statuses = {f["path"]: f["status"] for f in report["files"]}
     assert statuses == {
-        "knowledge/playbooks/coach.md": "added",
-        "knowledge/playbooks/discovery-coach.md": "added",
+        "playbooks/coach.md": "added",
+        "playbooks/discovery-coach.md": "added",
     }
 
 

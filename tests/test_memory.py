@@ -245,10 +245,11 @@ def test_the_floor_harness_on_a_dev_floor_keeps_what_must_hold_whatever_the_qual
     one-offs and interventions it gets right is a quality figure, reported by `coach eval
     --floors` and bench/floors.py; what must hold regardless: the injected line changes
     nothing, and each mental model cites the observations it came from."""
+    from coach.knowledge_base import KnowledgeBase
     from evals.floor_suite import run_floor, select_floors
 
     (harbor,) = select_floors("harbor")
-    result = run_floor(harbor)
+    result = run_floor(harbor, KnowledgeBase)
     assert result.floor.split == "dev"
     assert {c.group for c in result.checks} == {"pattern", "team", "one-off", "injection", "intervention", "model"}
     must_hold = [c for c in result.checks

@@ -31,9 +31,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port {args.port} is not a port; use 1-65535, e.g. --port 7860")
     auth = parse_auth(os.environ.get(AUTH_ENV))
+    kb = open_kb(args)
+    kb.require_content()  # a missing store is one line, before gradio takes seconds to import
     from ui.app import serve, warm_up  # gradio loads only for this command
 
-    kb = open_kb(args)
     warm_up(kb)
     app, url = serve(kb, host=args.host, port=args.port, auth=auth)
     print(f"coach: serving on {url}", flush=True)
