@@ -33,7 +33,7 @@ def main() -> None:
     timed = [item.q for item in golden.load_set("field-dev")][:60]
     results, vectors = {}, {}
     for onnx in (False, True):
-        kb.embedder.onnx_questions = onnx
+        kb.embedder.onnx = onnx
         forget_questions()
         vectors[onnx] = np.stack([kb.embedder.encode_one(q) for q in timed])
         results[onnx] = ({name: coach_metrics(kb, name) for name in SETS}, question_ms(kb, timed))

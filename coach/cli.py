@@ -12,11 +12,11 @@ import signal
 import sys
 
 from coach import __version__
-from coach.commands import agent, app, evaluation, knowledge, memory
+from coach.commands import agent, app, cache, evaluation, knowledge, memory
 from coach.commands.common import EXIT_USAGE
 from core.errors import CoachError
 
-COMMAND_GROUPS = (knowledge, memory, evaluation, app, agent)
+COMMAND_GROUPS = (knowledge, memory, evaluation, app, agent, cache)
 
 
 def build_parser() -> argparse.ArgumentParser:

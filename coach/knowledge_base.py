@@ -97,21 +97,24 @@ class KnowledgeBase:
                 self._drop_index()
             found = discover(paths, self._roots_for(paths), kind)
             indexer = Indexer(self.docstore, self.vectors, self.keyword, self.embedder)
+            embedded_before = self.embedder.embedded
             report = indexer.sync(found, progress)
             self.store.update_record(embed_model=self.embedder.model_id)
             self.store.save_roots(found.roots.folders)
             self.memory.capture_config(paths, config_dir)
             capture_scope(paths, self.data_dir)
             ScopeCache(self.data_dir, self.embedder).get()  # stores the scope's vectors now, not in the first ask
-            return self._refresh_memory(report, progress)
+            report = self._refresh_memory(report, progress)
+            return replace(report, embedded=self.embedder.embedded - embedded_before)
 
     def _refresh_memory(self, report: IngestReport, progress) -> IngestReport:
         """Retain, consolidate and refresh the mental models (each only if inputs changed)."""
         if not self.memory.configured:
             return report
-        if progress:
-            progress(1, 1, "coaching memory")
+        progress = progress or (lambda done, total, phase: None)
+        progress(0, 1, "coaching memory")
         observations, interventions = self.memory.refresh()
+        progress(0, 1, "mental models")
         playbooks = {s: d.hash for s, d in self.docstore.documents().items() if d.kind == "playbook"}
         refreshed = self.models.refresh(self.memory.bank().models, observations, interventions, playbooks) \
             if self.docstore.counts()["chunks"] else []

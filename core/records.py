@@ -132,6 +132,7 @@ class IngestReport:
     observations: int = 0
     models_refreshed: tuple[str, ...] = ()
     files: tuple[tuple[str, str], ...] = field(default=())  # (path, status) per file
+    embedded: int = 0  # texts run through the model (the rest came from the vector caches)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +145,7 @@ class IngestReport:
             "observations": self.observations,
             "models_refreshed": list(self.models_refreshed),
             "files": [{"path": p, "status": s} for p, s in self.files],
+            "embedded": self.embedded,
         }
 
 

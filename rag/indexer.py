@@ -26,7 +26,7 @@ from rag.keyword import KeywordIndex, index_text
 from rag.vectors import ChromaVectors
 
 Progress = Callable[[int, int, str], None]
-BATCH_FILES = 32
+BATCH_FILES = 64  # documents embedded and written together (memory stays bounded)
 
 
 @dataclass
@@ -45,6 +45,12 @@ class _Pending:
     sha256: str
     parsed: ParsedSource
     is_new: bool
+    units: dict = field(default_factory=dict)  # chunk id -> its sentences, bullets and rows
+
+    @property
+    def texts(self) -> int:
+        """How many texts this document embeds: each chunk and each of its units."""
+        return len(self.parsed.chunks) + sum(len(u) for u in self.units.values())
 
 
 class Indexer:
@@ -59,15 +65,20 @@ class Indexer:
         stored = self.docstore.documents()
         pending: list[_Pending] = []
         for i, file in enumerate(files):
-            progress(i, len(files), file.source)
+            progress(i, len(files), "reading")
             item = self._check(file, stored, tally)
             if item is not None:
                 pending.append(item)
-            if len(pending) >= BATCH_FILES:
-                self._write(pending, tally)
-                pending = []
-        self._write(pending, tally)
-        progress(len(files), len(files), "indexing")
+        progress(len(files), len(files), "reading")
+        total = sum(item.texts for item in pending)
+        done = 0
+        for start in range(0, len(pending), BATCH_FILES):
+            batch = pending[start:start + BATCH_FILES]
+            self._write(batch, tally, lambda d, t, before=done, size=sum(i.texts for i in batch):
+                        progress(before + round(size * d / max(t, 1)), total, "embedding"))
+            done += sum(item.texts for item in batch)
+            progress(done, total, "embedding")
+        progress(0, 1, "indexing")
         self._delete_vanished(found, stored, tally)
         self._sweep_orphans()
         self.refresh_keyword_index()
@@ -102,16 +113,19 @@ class Indexer:
             return None
         for problem in parsed.problems:
             tally.skipped.append(SkippedFile(shown(file.source), problem))
-        return _Pending(file, content.sha256, parsed, previous is None)
+        return _Pending(file, content.sha256, parsed, previous is None,
+                        {c.id: split_units(c.text) for c in parsed.chunks})
 
-    def _write(self, pending: list[_Pending], tally: _Tally) -> None:
+    def _write(self, pending: list[_Pending], tally: _Tally, progress=None) -> None:
+        """Embed the texts of these documents (only those no store on this machine embedded
+        before), then write each document."""
         if not pending:
             return
         chunks = [c for item in pending for c in item.parsed.chunks]
-        units = {c.id: split_units(c.text) for c in chunks}
+        units = {c.id: item.units[c.id] for item in pending for c in item.parsed.chunks}
         texts = [index_text(c) for c in chunks]
         texts += [u.display for c in chunks for u in units[c.id]]
-        vectors = self.embedder.encode(texts)
+        vectors = self.embedder.encode(texts, progress=progress)
         chunk_vectors = {c.id: vectors[i] for i, c in enumerate(chunks)}
         unit_vectors, offset = {}, len(chunks)
         for c in chunks:

@@ -10,7 +10,7 @@ Two models ship inside PyPI packages, and either is named by ``COACH_EMBED_MODEL
   paraphrased questions.
 
 Questions (``encode_one``) go through ONNX Runtime when it can run the model
-(rag/question_encoder.py): the same vectors, about twice as fast, and a new
+(rag/onnx_encoder.py): the same vectors, about twice as fast, and a new
 process answers without importing PyTorch. Fixed text lists (the taxonomy's sentences,
 the scope's examples) keep their vectors in the store (``StoredVectors``).
 

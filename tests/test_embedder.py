@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from rag.embedder import Embedder, StoredVectors, load_question_encoder
+from rag.embedder import Embedder, StoredVectors, load_onnx_encoder
 from test_ingest import CountingEmbedder
 
 pytestmark = pytest.mark.slow
@@ -24,8 +24,8 @@ QUESTIONS = [
 
 def test_onnx_question_vectors_match_pytorch():
     embedder = Embedder()
-    assert load_question_encoder(None) is not None, "the ONNX question encoder should be available"
-    fast = np.stack([load_question_encoder(None).encode_one(q) for q in QUESTIONS])
+    assert load_onnx_encoder(None) is not None, "the ONNX question encoder should be available"
+    fast = np.stack([load_onnx_encoder(None).encode_one(q) for q in QUESTIONS])
     slow = embedder._model.encode(QUESTIONS, normalize_embeddings=True, convert_to_numpy=True)
     cosines = (fast * slow).sum(axis=1)
     assert cosines.min() > 0.9999, cosines
@@ -33,7 +33,7 @@ def test_onnx_question_vectors_match_pytorch():
 
 
 def test_pytorch_questions_can_be_chosen():
-    embedder = Embedder(onnx_questions=False)
+    embedder = Embedder(onnx=False)
     vector = embedder.encode_one("How do I handle a timing objection?")
     assert vector.shape == (embedder.dimension,)
 
@@ -67,7 +67,7 @@ def test_a_damaged_vector_file_is_rebuilt(tmp_path):
 def test_a_cold_ask_does_not_load_pytorch(knowledge_store):
     """A new process answers with the stored taxonomy and scope vectors and the ONNX question
     encoder (exported by the earlier tests of this run), so it never imports torch."""
-    load_question_encoder(None)  # the graph exists before the child process starts
+    load_onnx_encoder(None)  # the graph exists before the child process starts
     script = (
         "import sys\n"
         "from coach.cli import main\n"

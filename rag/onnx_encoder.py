@@ -1,10 +1,11 @@
-"""Questions embedded by ONNX Runtime: the same vectors as sentence-transformers, sooner.
+"""Texts embedded by ONNX Runtime: the same vectors as sentence-transformers, sooner.
 
-A question is embedded while the user waits. On a 2-core CPU, mpnet takes a median 90 ms
-per field-dev question in PyTorch and 44 ms in ONNX Runtime (bench/question_speed.py),
-and the vectors agree to a cosine of 0.9999 or more (tests/test_embedder.py checks this).
-A new process that answers this way never imports PyTorch. Passages are still embedded
-by PyTorch at ingest.
+Questions are embedded one at a time while the user waits: on a 2-core CPU, mpnet takes
+a median 90 ms per field-dev question in PyTorch and 44 ms in ONNX Runtime
+(bench/question_speed.py). Passages are embedded at ingest in batches of similar length
+(little padding). Both agree with PyTorch's vectors to a cosine of 0.9999 or more
+(tests/test_embedder.py checks this), and a process that only uses this never imports
+PyTorch.
 
 The ONNX graph is exported from the bundled weights once, on first use (about half a
 minute), and kept in ONNX Runtime's optimized form in the model cache
@@ -29,8 +30,8 @@ from rag.models import pooling_config
 ONNX_VERSION = 1  # bump to re-export when the export below changes
 
 
-class QuestionEncoder:
-    """Tokenizer + ONNX transformer + mean pooling + unit length, for one text at a time."""
+class OnnxEncoder:
+    """Tokenizer + ONNX transformer + mean pooling + unit length."""
 
     def __init__(self, model_dir: Path, graph: Path) -> None:
         import onnxruntime
@@ -45,16 +46,38 @@ class QuestionEncoder:
         self._tokenizer.enable_truncation(max_length=_max_length(model_dir))
 
     def encode_one(self, text: str) -> np.ndarray:
-        encoding = self._tokenizer.encode(text)
-        ids = np.array([encoding.ids], dtype=np.int64)
-        mask = np.array([encoding.attention_mask], dtype=np.int64)
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0][0]
-        weights = mask[0][:, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=0) / max(float(weights.sum()), 1e-9)
-        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+        return self._run([self._tokenizer.encode(text)])[0]
+
+    def encode(self, texts: list[str], batch_size: int = 32, progress=None) -> np.ndarray:
+        """Vectors for ``texts`` in input order; ``progress(done, total)`` after each batch."""
+        encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # similar lengths together
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            picked = order[start:start + batch_size]
+            vectors = self._run([encodings[i] for i in picked])
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[picked] = vectors
+            if progress is not None:
+                progress(min(start + batch_size, len(texts)), len(texts))
+        return out
+
+    def _run(self, encodings) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, :len(encoding.ids)] = encoding.ids
+            mask[row, :len(encoding.ids)] = encoding.attention_mask
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return (pooled / norms).astype(np.float32)
 
 
-def question_encoder(model_dir: Path, cache: Path, load_torch_model) -> QuestionEncoder | None:
+def onnx_encoder(model_dir: Path, cache: Path, load_torch_model) -> OnnxEncoder | None:
     """The ONNX encoder for the model in ``model_dir``, exporting it into ``cache`` first if
     needed (``load_torch_model()`` is called only then); None when that is not possible
     (the caller uses PyTorch)."""
@@ -66,7 +89,7 @@ def question_encoder(model_dir: Path, cache: Path, load_torch_model) -> Question
         graph = cache / f"{model_dir.name}-{_fingerprint(model_dir)}-ort{onnxruntime.__version__}-v{ONNX_VERSION}.onnx"
         if not graph.is_file():
             _export(load_torch_model, graph)
-        return QuestionEncoder(model_dir, graph)
+        return OnnxEncoder(model_dir, graph)
     except Exception:  # no onnx package, weights not in safetensors, a read-only cache, a refused export
         return None
 
@@ -85,7 +108,7 @@ def _export(load_torch_model, graph: Path) -> None:
         if graph.is_file():
             return
         if sys.stderr.isatty():
-            sys.stderr.write("Preparing the question encoder (once, about half a minute)…\n")
+            sys.stderr.write("Preparing the ONNX encoder (once per machine, about half a minute)…\n")
         torch_model = load_torch_model()
         transformer = torch_model[0].auto_model.eval()
         sample = torch_model.tokenizer(["a short sample question"], return_tensors="pt")
