@@ -20,9 +20,13 @@ were written apart from the taxonomy.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
+
+from core.store import inputs_digest
+from rag.vector_cache import default_folder
 
 from memory.config import Theme
 from memory.polarity import is_instruction, is_mention, phrase_pattern, reported_part, votes
@@ -34,6 +38,7 @@ VECTOR_SCALE = 5.0  # unit vectors are scaled so the regression needs no large w
 TERM_WEIGHT = 1.0  # feature value per theme word found
 L2 = 0.01
 ITERATIONS = 600
+TRAINING_VERSION = 1  # bump when _train or _features change
 STEP = 0.5
 MIN_PROBABILITY = 0.25
 POLARITY_K = 2  # closest examples per side when the words leave polarity open
@@ -61,7 +66,32 @@ class ThemeClassifier:
         self.kinds = np.array(kinds if kinds is not None else [p or "mention" for p in polarities])
         self.background = background if background is not None else np.zeros((0, prototypes.shape[1] if prototypes.size else 0))
         self._vocab = [_vocabulary(t) for t in themes]
-        self.weights = self._train(*training) if training is not None and themes else None
+        self.weights = self._trained(*training) if training is not None and themes else None
+
+    def _trained(self, vectors: np.ndarray, texts: tuple[str, ...], labels: np.ndarray) -> np.ndarray:
+        """``_train``'s weights, from the machine's cache when the same inputs were trained
+        before (a second store, a re-index): the cache key is a digest of every input."""
+        key = inputs_digest([
+            f"v{TRAINING_VERSION} {VECTOR_SCALE} {TERM_WEIGHT} {L2} {ITERATIONS} {STEP} {MAX_TERMS}",
+            repr([(t.id, t.label, t.terms, t.gap_cues, t.strength_cues) for t in self.themes]),
+            np.ascontiguousarray(vectors, dtype=np.float32).tobytes(), "\n".join(texts), labels.astype(np.int64).tobytes(),
+        ])
+        path = default_folder() / "classifiers" / f"{key[:32]}.npy"
+        try:
+            weights = np.load(path, allow_pickle=False)
+            if weights.shape == (vectors.shape[1] + len(self.themes) + 1, len(self.themes) + 1):
+                return weights
+        except (OSError, ValueError):
+            pass
+        weights = self._train(vectors, texts, labels)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.stem}-{os.getpid()}.npy")
+            np.save(tmp, weights)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only cache: train again next time
+        return weights
 
     def _features(self, texts, vectors: np.ndarray) -> np.ndarray:
         terms = np.array([np.minimum(self.term_counts(t), MAX_TERMS) for t in texts]).reshape(len(texts), -1)
@@ -126,8 +156,12 @@ class ThemeClassifier:
         return float(np.mean(np.partition(sims, -k)[-k:]))
 
     def term_counts(self, text: str) -> np.ndarray:
+        """Per theme, how many of its words and phrases the text uses. A phrase's pattern
+        can only match when each of its words is in the text, so that is checked first
+        (a substring test, far cheaper than the pattern)."""
         lowered = text.lower()
-        return np.array([sum(1 for p in vocab if p.search(lowered)) for vocab in self._vocab], dtype=float)
+        return np.array([sum(1 for words, p in vocab if all(w in lowered for w in words) and p.search(lowered))
+                         for vocab in self._vocab], dtype=float)
 
     def classify(self, text: str, vector: np.ndarray) -> ThemeMatch:
         if not self.themes:
@@ -179,7 +213,7 @@ def _is_cue(text: str, theme: Theme) -> bool:
 
 def _vocabulary(theme: Theme):
     words = {*theme.terms, *(c for c in (*theme.gap_cues, *theme.strength_cues) if len(c.split()) >= 2)}
-    return [phrase_pattern(w) for w in sorted(words)]
+    return [(tuple(w.lower().split()), phrase_pattern(w)) for w in sorted(words)]
 
 
 def _cue(text: str, theme: Theme) -> str | None:
