@@ -232,10 +232,7 @@ class KnowledgeBase:
         section the answer cites, and themes close to the question (strengths first)."""
         question = answer.question
         themes = self.memory.themes()
-        classifier = self.memory.classifier(themes)
-        vector = self.embedder.encode_one(question)
-        per_theme = np.full(len(themes), -1.0)
-        np.maximum.at(per_theme, classifier.owners, classifier.prototypes @ vector)
+        per_theme = self.memory.classifier(themes).closest_prototype(self.embedder.encode_one(question))
         floor = max(QUESTION_THEME_SIMILARITY, float(per_theme.max()) - QUESTION_THEME_MARGIN)
         relevant = {themes[i].id for i in np.flatnonzero(per_theme >= floor)}
         cited = {c.section for c in answer.citations[:2]}

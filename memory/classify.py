@@ -148,6 +148,23 @@ class ThemeClassifier:
                 out[i] = float(np.mean(np.partition(own, -k)[-k:]))
         return out
 
+    def closest_prototype(self, vector: np.ndarray) -> np.ndarray:
+        """Per theme: the similarity of its closest prototype (-1 for a theme with none)."""
+        out = np.full(len(self.themes), -1.0)
+        if self.prototypes.size:
+            sims = self.prototypes @ vector
+            order = self._by_owner
+            owners = self.owners[order]
+            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            out[owners[starts]] = np.maximum.reduceat(sims[order], starts)
+        return out
+
+    @property
+    def _by_owner(self) -> np.ndarray:
+        if getattr(self, "_owner_order", None) is None:
+            self._owner_order = np.argsort(self.owners, kind="stable")
+        return self._owner_order
+
     def background_similarity(self, vector: np.ndarray) -> float:
         if not len(self.background):
             return -1.0

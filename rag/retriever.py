@@ -7,6 +7,7 @@ passage, so the top k hits are k different sections.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,15 @@ from rag.ranker import Candidate, Priors, RankedSection, rank
 from rag.vectors import ChromaVectors
 
 CANDIDATES = 60
+MEMO_CHUNKS = 20_000  # chunks whose vectors a warm retriever keeps in memory (about 0.5 GB at most)
 PRIOR_KIND = "playbook"  # corpus-wide priors are computed over the playbooks
+
+
+@dataclass(frozen=True)
+class _Memo:
+    vector: np.ndarray  # the passage's
+    units: list[StoredUnit]
+    matrix: np.ndarray  # the units' vectors, one row each
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,9 @@ class HybridRetriever:
     def __init__(self, docstore: Docstore, vectors: ChromaVectors, keyword: KeywordIndex) -> None:
         self.docstore, self.vectors, self.keyword = docstore, vectors, keyword
         self._priors: tuple[int, Priors] | None = None
+        self._memo: dict[str, _Memo] = {}
+        self._memo_generation = -1
+        self._lock = threading.Lock()
 
     def retrieve(self, question: str, vector: np.ndarray, k: int = 5,
                  kind: str | None = None, rep: str | None = None) -> Retrieval:
@@ -44,16 +56,39 @@ class HybridRetriever:
         wanted = list(dict.fromkeys([h.id for h in dense] + [h.id for h in keyword]))
         # a chunk Chroma holds but the docstore does not is an orphan of an interrupted run
         chunks = self.docstore.chunks(wanted)
-        chunk_vectors = self.docstore.chunk_vectors([c.id for c in chunks])
-        units = self.docstore.units([c.id for c in chunks]) if chunks else {}
+        memo = self._vectors_and_units([c.id for c in chunks], len(vector))
+        units = {cid: m.units for cid, m in memo.items()}
         candidates = [
-            Candidate(c, chunk_vectors[c.id], _matrix(units[c.id], len(vector)), keyword_score.get(c.id, 0.0))
-            for c in chunks if c.id in chunk_vectors
+            Candidate(c, memo[c.id].vector, memo[c.id].matrix, keyword_score.get(c.id, 0.0))
+            for c in chunks if c.id in memo
         ]
         sections = rank(vector, candidates, self.priors())
         hits = [Hit(s.chunk, s.score, s.similarity, dense_rank.get(s.chunk.id), keyword_rank.get(s.chunk.id))
                 for s in sections[:k]]
         return Retrieval(hits, units, sections)
+
+    def _vectors_and_units(self, ids: list[str], dimension: int) -> dict[str, _Memo]:
+        """Passage and sentence vectors of these chunks, kept in memory for the docstore's
+        current generation (a warm question reads SQLite only for chunks not seen yet)."""
+        generation = self.docstore.generation()
+        with self._lock:
+            if self._memo_generation != generation:
+                self._memo.clear()
+                self._memo_generation = generation
+            missing = [i for i in ids if i not in self._memo]
+        if missing:
+            vectors = self.docstore.chunk_vectors(missing)
+            units = self.docstore.units(missing)
+            fresh = {i: _Memo(vectors[i], units.get(i, []), _matrix(units.get(i, []), dimension))
+                     for i in missing if i in vectors}
+            with self._lock:
+                if self._memo_generation == generation:
+                    self._memo.update(fresh)
+                    while len(self._memo) > MEMO_CHUNKS:
+                        self._memo.pop(next(iter(self._memo)))
+        with self._lock:
+            found = {i: self._memo[i] for i in ids if i in self._memo}
+        return found | {i: m for i, m in (fresh.items() if missing else ()) if i not in found}
 
     def priors(self) -> Priors:
         generation = self.docstore.generation()

@@ -76,12 +76,10 @@ class ChromaVectors:
         return self._collection.count()
 
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[VectorHit]:
-        total = self.count()
-        if total == 0:
-            return []
+        """The ``n`` nearest (fewer when the collection holds fewer: Chroma 1.5 returns
+        what it has, so no count is asked first, a round trip per question saved)."""
         result = self._collection.query(
-            query_embeddings=[vector], n_results=min(n, total), where=where or None,
-            include=["distances"],
+            query_embeddings=[vector], n_results=n, where=where or None, include=["distances"],
         )
         return [
             VectorHit(id=i, similarity=1.0 - float(d))
