@@ -112,13 +112,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 repeat and 200 notes, for a smoke run")
     parser.add_argument("--only", choices=("knowledge", "memory"), help="run one half of the benchmarks")
+    parser.add_argument("--repeats", type=int, help="runs per figure (default: 3, or 1 with --quick)")
     args = parser.parse_args()
-    repeats = 1 if args.quick else 3
+    repeats = args.repeats or (1 if args.quick else 3)
     rows: list[Row] = []
     if args.only != "memory":
         rows += bench_knowledge(repeats)
     if args.only != "knowledge":
-        rows += bench_memory(notes=200 if args.quick else 1000, repeats=1 if args.quick else 2)
+        rows += bench_memory(notes=200 if args.quick else 1000, repeats=args.repeats or (1 if args.quick else 2))
     stamp = datetime.now(timezone.utc)
     report = (f"# coach benchmarks, {stamp:%Y-%m-%d %H:%M} UTC\n\nMachine: {machine()}\n"
               f"Repeats: {repeats}\n\n" + "\n".join(table(("what", "median", "note"), rows)) + "\n")
