@@ -162,6 +162,7 @@ class KnowledgeBase:
         self.require_content()
         if not (query or "").strip():
             raise InputError("The search query is empty; give a few words, e.g. timing objection")
+        rep = self._check_rep(rep) if rep else None
         return self.answerer.search(" ".join(query.split()), k=k, rep=rep).hits
 
     def retain_note(self, draft) -> IngestReport:

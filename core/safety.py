@@ -1,6 +1,7 @@
 """Text addressed to the system rather than describing a call ("ignore previous instructions",
-"SYSTEM: …"). Call notes are data: such lines are never retained from an ingested note
-(memory/retain.py) and a note sent by an agent that contains one is refused (coach mcp)."""
+"SYSTEM: …"). Documents are data: such lines are never retained from an ingested note
+(memory/retain.py), never quoted in an answer (rag/composer.py), never sent to an LLM
+(rag/generator.py), and a note sent by an agent that contains one is refused (coach mcp)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,8 @@ def line_addressing_system(text: str) -> tuple[int, str] | None:
         if ADDRESSES_SYSTEM.search(line):
             return number, line.strip()
     return None
+
+
+def without_system_lines(text: str) -> str:
+    """The text with every line that addresses the system removed."""
+    return "\n".join(line for line in text.splitlines() if not ADDRESSES_SYSTEM.search(line))

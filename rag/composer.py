@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.records import Answer, Citation, Hit
+from core.safety import ADDRESSES_SYSTEM
 from rag.docstore import StoredUnit
 
 MAX_UNITS = 10
@@ -63,8 +64,8 @@ def _score_units(question, query_vector, hits, units) -> list[ScoredUnit]:
     scored = []
     for rank, hit in enumerate(hits):
         for stored in units.get(hit.chunk.id, []):
-            if _label_only(stored.unit.display):
-                continue
+            if _label_only(stored.unit.display) or ADDRESSES_SYSTEM.search(stored.unit.display):
+                continue  # a bare label says nothing; a line addressed to the system is never quoted
             words = content_words(stored.unit.display)
             overlap = len(asked & words) / len(asked) if asked else 0.0
             score = float(stored.vector @ query_vector) + LEXICAL_WEIGHT * overlap - 0.03 * rank

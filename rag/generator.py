@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from core.records import Answer, Citation, Generation, Hit
+from core.safety import without_system_lines
 from rag.composer import content_words
 from rag.docstore import StoredUnit
 
@@ -86,7 +87,8 @@ class LlmGenerator:
     def complete(self, question: str, hits: list[Hit]) -> str:
         from llama_index.core.llms import ChatMessage
 
-        passages = "\n\n".join(f"[{i}] ({h.chunk.section})\n{h.chunk.text}" for i, h in enumerate(hits, 1))
+        passages = "\n\n".join(f"[{i}] ({h.chunk.section})\n{without_system_lines(h.chunk.text)}"
+                                for i, h in enumerate(hits, 1))  # lines addressed to the system never reach the LLM
         messages = [ChatMessage(role="system", content=SYSTEM),
                     ChatMessage(role="user", content=PROMPT.format(passages=passages, question=question))]
         return str(self.llm.chat(messages).message.content or "").strip()
