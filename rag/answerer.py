@@ -106,6 +106,9 @@ def _clean(question: str) -> str:
     question = " ".join((question or "").split())
     if not question:
         raise InputError("The question is empty; ask something like: coach ask \"How do I handle a timing objection?\"")
+    if not any(ch.isalnum() for ch in question):
+        raise InputError("The question has no words, only punctuation; ask something like: "
+                         "coach ask \"How do I handle a timing objection?\"")
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"The question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
     return question

@@ -121,3 +121,11 @@ def test_an_empty_question_gets_one_clear_line(ask):
     assert result.code == 1
     assert "The question is empty" in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("question", ["???", "!!! ...", "¿?"])
+def test_a_punctuation_only_question_gets_one_clear_line(ask, question):
+    result = ask(question)
+    assert result.code == 1
+    assert "no words, only punctuation" in result.err and "coach ask" in result.err
+    assert len(result.err.strip().splitlines()) == 1
