@@ -82,3 +82,23 @@ def test_onnx_passage_vectors_match_pytorchs(team):
     onnx_vectors = Embedder(shared_cache=False).encode(texts)
     cosines = (torch_vectors * onnx_vectors).sum(axis=1)
     assert cosines.min() >= 0.9999, cosines
+
+
+def test_two_ingests_into_two_stores_at_once_share_the_cache(team, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COACH_VECTOR_CACHE": str(tmp_path / "vector-cache"), "HF_HUB_OFFLINE": "1"}
+    runs = [subprocess.Popen([sys.executable, "-m", "coach.cli", "--data-dir", str(tmp_path / f"s{i}"), "ingest",
+                              str(team), "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(2)]
+    reports = []
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+        reports.append(json.loads(out))
+    assert [r["added"] for r in reports] == [2, 2] and reports[0]["chunks"] == reports[1]["chunks"]
+    third, _ = ingest(team, tmp_path / "s3")
+    assert third.embedded == 0
