@@ -51,3 +51,13 @@ def parse_chroma_url(url: str | None) -> ChromaServer | None:
     except ValueError:
         raise ConfigError(f"COACH_CHROMA_URL={url!r} has a bad port; use http://host:port") from None
     return ChromaServer(host=parsed.hostname, port=port, ssl=parsed.scheme == "https")
+
+
+def cache_folder(variable: str, name: str) -> Path:
+    """A machine-wide cache folder: ``$variable`` if set, else ``<XDG cache>/coach/<name>``
+    (``~/.cache/coach/<name>``). Shared by every store of this user."""
+    configured = os.environ.get(variable)
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "coach" / name

@@ -34,6 +34,7 @@ from pathlib import Path
 
 
 from core.errors import ConfigError, MissingExtra
+from core.settings import cache_folder
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,7 @@ def bundled(name: str | None) -> BundledModel | None:
 
 
 def model_cache() -> Path:
-    configured = os.environ.get("COACH_MODEL_CACHE")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "coach" / "models"
+    return cache_folder("COACH_MODEL_CACHE", "models")
 
 
 def bundled_model_dir(model: BundledModel) -> Path:

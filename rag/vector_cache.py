@@ -17,7 +17,6 @@ without it. It keeps at most ``MAX_ENTRIES`` vectors, dropping the least recentl
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
 import threading
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from core.settings import cache_folder
 
 MAX_ENTRIES = 200_000  # about 600 MB of 768-d float32 vectors
 BUSY_SECONDS = 10
@@ -40,11 +41,7 @@ CREATE INDEX IF NOT EXISTS vectors_used ON vectors(used);
 
 
 def default_folder() -> Path:
-    configured = os.environ.get("COACH_VECTOR_CACHE")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "coach" / "vectors"
+    return cache_folder("COACH_VECTOR_CACHE", "vectors")
 
 
 def text_key(text: str) -> bytes:

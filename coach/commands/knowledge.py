@@ -12,6 +12,7 @@ from typing import Any
 from coach.commands.common import EXIT_ERROR, EXIT_OK, open_kb, print_json
 from coach.progress import ProgressBar
 from core.errors import CoachError, InputError
+from core.jsonl import read_lines
 from core.settings import Settings
 from ingest.kinds import KINDS
 from rag.answerer import MAX_QUESTION_CHARS
@@ -184,13 +185,8 @@ class BatchItem:
 
 def read_batch(path: Path) -> list[BatchItem]:
     """One item per non-blank line; a line that is not a usable question carries its error."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise InputError(f"cannot read {path} ({reason}); check the path") from None
     items = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(read_lines(path), start=1):
         if line.strip():
             items.append(_batch_item(path, number, line))
     return items
