@@ -20,16 +20,17 @@ from core.records import (
     Answer, Exchange, Hit, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
     SourceKind,
 )
-from core.names import resolve_rep, same_rep
+from core.names import reps_named, same_rep
 from core.settings import Settings
 from core.store import LAYOUT, Store
 from ingest.files import discover
 from ingest.roots import Roots, legacy_roots
 from rag.answerer import Answerer
 from rag.docstore import Docstore
-from rag.embedder import MINILM, Embedder
+from rag.embedder import Embedder
 from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
+from rag.models import MINILM
 from rag.retriever import HybridRetriever
 from rag.scope import ScopeCache
 from rag.scope import capture as capture_scope
@@ -99,8 +100,7 @@ class KnowledgeBase:
             indexer = Indexer(self.docstore, self.vectors, self.keyword, self.embedder)
             embedded_before = self.embedder.embedded
             report = indexer.sync(found, progress)
-            self.store.update_record(embed_model=self.embedder.model_id)
-            self.store.save_roots(found.roots.folders)
+            self.store.save_roots(found.roots.folders, embed_model=self.embedder.model_id)
             self.memory.capture_config(paths, config_dir)
             capture_scope(paths, self.data_dir)
             ScopeCache(self.data_dir, self.embedder).get()  # stores the scope's vectors now, not in the first ask
@@ -220,13 +220,12 @@ class KnowledgeBase:
     def _check_rep(self, rep: str) -> str:
         """The full name of the rep ``rep`` names (a full or first name)."""
         known = {n.rep for n in self.docstore.notes()}
-        found = resolve_rep(rep, known)
-        if found is None:
-            several = [name for name in sorted(known) if same_rep(name, rep)]
-            if several:
-                raise InputError(f"Several reps are called {rep!r}: {', '.join(several)}; give the full name")
+        named = reps_named(rep, known)
+        if len(named) > 1:
+            raise InputError(f"Several reps are called {rep!r}: {', '.join(named)}; give the full name")
+        if not named:
             raise InputError(f"No rep named {rep!r} in the call notes; known reps: {', '.join(sorted(known))}")
-        return found
+        return named[0]
 
     def _observations_for(self, answer: Answer, rep: str | None) -> list[ObservationRef]:
         """Promoted observations on the themes the answer is about: themes whose playbook
@@ -294,7 +293,7 @@ class KnowledgeBase:
         roots = self.roots()
         for folder in (self.store.uploads_dir, self.store.notes_dir):
             folder = folder.resolve()
-            if any(p.expanduser().absolute().is_relative_to(folder) or _resolves_into(p, folder) for p in paths):
+            if any(_resolves_into(p, folder) for p in paths):
                 roots = roots.adopt(folder)
         return roots
 
@@ -352,8 +351,7 @@ def migrate(store: Store) -> None:
     finally:
         docstore.close()
     # a store built before models were recorded used all-MiniLM-L6-v2 (coach 0.1's default)
-    roots = legacy_roots(documents)
-    store.update_record(embed_model=model or None, roots={k: str(v) for k, v in roots.folders.items()})
+    store.save_roots(legacy_roots(documents).folders, embed_model=model or None)
 
 
 def _resolves_into(path: Path, folder: Path) -> bool:

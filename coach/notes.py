@@ -22,7 +22,6 @@ import yaml
 from core.errors import InputError
 from core.safety import line_addressing_system
 
-NOTES_DIR = "notes"
 MAX_NOTE_CHARS = 20_000
 MAX_FIELD_CHARS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -19,11 +19,15 @@ def same_rep(full: str | None, given: str | None) -> bool:
     return full_key == given_key or full_key.split()[0] == given_key
 
 
-def resolve_rep(given: str, known: Iterable[str]) -> str | None:
-    """The one known rep that ``given`` names, or None when none or several do."""
+def reps_named(given: str, known: Iterable[str]) -> list[str]:
+    """The known reps ``given`` names: the one with that full name, else every rep with
+    that first name (sorted)."""
     names = sorted(set(known))
     exact = [n for n in names if rep_key(n) == rep_key(given)]
-    if exact:
-        return exact[0]
-    matches = [n for n in names if same_rep(n, given)]
-    return matches[0] if len(matches) == 1 else None
+    return exact[:1] or [n for n in names if same_rep(n, given)]
+
+
+def resolve_rep(given: str, known: Iterable[str]) -> str | None:
+    """The one known rep that ``given`` names, or None when none or several do."""
+    named = reps_named(given, known)
+    return named[0] if len(named) == 1 else None

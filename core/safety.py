@@ -6,12 +6,20 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 ADDRESSES_SYSTEM = re.compile(
     r"(ignore (?:all |any )?(?:previous|prior|above) instructions|^\W*system\s*:|\bas an ai\b|"
     r"disregard (?:the|all|previous)|you are now|new instructions|override (?:the|your))",
     re.IGNORECASE,
 )
+
+
+def shown(path: Path | str) -> str:
+    """A path (or a reason naming one) for one line of output: control characters
+    escaped, so that a file name holding a newline cannot print a line of its own."""
+    text = str(path)
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
 
 
 def line_addressing_system(text: str) -> tuple[int, str] | None:

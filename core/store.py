@@ -121,8 +121,9 @@ class Store:
         ``<label>/<path relative to that folder>``."""
         return {label: Path(path) for label, path in self.record().get("roots", {}).items()}
 
-    def save_roots(self, roots: dict[str, Path]) -> None:
-        self.update_record(roots={label: str(path) for label, path in sorted(roots.items())})
+    def save_roots(self, roots: dict[str, Path], **fields) -> None:
+        """Record the ingest roots (and any other ``fields``) in one write."""
+        self.update_record(roots={label: str(path) for label, path in sorted(roots.items())}, **fields)
 
     # -- the ingest lock --------------------------------------------------------------------
     @contextmanager

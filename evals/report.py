@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from core.errors import InputError
+from core.store import Store
 from evals.records import SUITE, Comparison, MetricDiff, QuestionDiff, QuestionResult, SuiteReport
 
 LATEST = "latest.json"
@@ -111,7 +112,7 @@ def render_comparison(comparison: Comparison) -> str:
 
 # -- files ----------------------------------------------------------------------------------
 def reports_dir(data_dir: Path) -> Path:
-    return data_dir / "evals"
+    return Store(data_dir).evals_dir
 
 
 def write_report(report: SuiteReport, data_dir: Path, prefix: str = "report",

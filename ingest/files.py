@@ -2,7 +2,8 @@
 
 Every file found gets its document key from the ingest roots (ingest/roots.py), so the
 same file is the same document whatever path or working directory it was given from.
-Every file passed over is reported with a one-line reason; only hidden files (``.x``,
+Every file passed over is reported with a one-line reason (paths raw: whoever prints
+one line per file escapes them, ``core.safety.shown``); only hidden files (``.x``,
 ``_x``), the memory's configuration (``*.json``) and licence or readme files are passed
 over without a word. Problems reading a file become an ``InputError`` with the reason.
 """
@@ -42,15 +43,8 @@ class FileText:
 class Discovery:
     files: list[SourceFile]
     folders: list[Path]  # walked folders, for deletion tracking
-    skipped: list[tuple[str, str]]  # (shown path, reason)
+    skipped: list[tuple[str, str]]  # (document key or given path, reason)
     roots: Roots = field(default_factory=Roots)
-
-
-def shown(path: Path | str) -> str:
-    """A path for one line of output: control characters escaped, so that a file name
-    holding a newline cannot print a line of its own."""
-    text = str(path)
-    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
 
 
 def discover(paths: list[Path], roots: Roots, kind: SourceKind | None = None) -> Discovery:
@@ -63,21 +57,21 @@ def discover(paths: list[Path], roots: Roots, kind: SourceKind | None = None) ->
         try:
             path = given.expanduser().resolve(strict=True)
         except FileNotFoundError:
-            skipped.append((shown(given), "no such file or folder; check the path"))
+            skipped.append((str(given), "no such file or folder; check the path"))
             continue
         except (OSError, RuntimeError):
-            skipped.append((shown(given), "a symlink loop, not a file; remove the link or point it at a real file"))
+            skipped.append((str(given), "a symlink loop, not a file; remove the link or point it at a real file"))
             continue
         if path.is_dir():
             roots = roots.adopt(path)
             folders.append(path)
             for child, problem in _walk(path):
                 if problem:
-                    skipped.append((shown(roots.key_for(child) or child), problem))
-                elif _quiet(child, path):
+                    skipped.append((roots.key_for(child) or str(child), problem))
+                elif _quiet(child):
                     continue
                 elif (reason := unsupported(child, kind)) is not None:
-                    skipped.append((shown(roots.key_for(child)), reason))
+                    skipped.append((roots.key_for(child), reason))
                 else:
                     files[child] = SourceFile(child, roots.key_for(child), kind)
         elif path.is_file():
@@ -86,9 +80,9 @@ def discover(paths: list[Path], roots: Roots, kind: SourceKind | None = None) ->
             if reason is None:
                 files[path] = SourceFile(path, roots.key_for(path), kind)
             else:
-                skipped.append((shown(roots.key_for(path)), reason))
+                skipped.append((roots.key_for(path), reason))
         else:
-            skipped.append((shown(given), "not a regular file (a device, pipe or socket); give a file or folder"))
+            skipped.append((str(given), "not a regular file (a device, pipe or socket); give a file or folder"))
     return Discovery(list(files.values()), folders, skipped, roots)
 
 
@@ -114,7 +108,7 @@ def _walk(folder: Path):
         yield child, None
 
 
-def _quiet(path: Path, root: Path) -> bool:
+def _quiet(path: Path) -> bool:
     return path.suffix.lower() in QUIET_SUFFIXES or path.name.lower().startswith(QUIET_NAMES)
 
 

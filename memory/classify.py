@@ -66,6 +66,10 @@ class ThemeClassifier:
         self.kinds = np.array(kinds if kinds is not None else [p or "mention" for p in polarities])
         self.background = background if background is not None else np.zeros((0, prototypes.shape[1] if prototypes.size else 0))
         self._vocab = [_vocabulary(t) for t in themes]
+        # prototypes grouped by theme, for per-theme maxima in one reduction
+        self._by_owner = np.argsort(owners, kind="stable")
+        grouped = owners[self._by_owner]
+        self._group_starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if grouped.size else grouped
         self.weights = self._trained(*training) if training is not None and themes else None
 
     def _trained(self, vectors: np.ndarray, texts: tuple[str, ...], labels: np.ndarray) -> np.ndarray:
@@ -152,18 +156,9 @@ class ThemeClassifier:
         """Per theme: the similarity of its closest prototype (-1 for a theme with none)."""
         out = np.full(len(self.themes), -1.0)
         if self.prototypes.size:
-            sims = self.prototypes @ vector
-            order = self._by_owner
-            owners = self.owners[order]
-            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-            out[owners[starts]] = np.maximum.reduceat(sims[order], starts)
+            sims = (self.prototypes @ vector)[self._by_owner]
+            out[self.owners[self._by_owner][self._group_starts]] = np.maximum.reduceat(sims, self._group_starts)
         return out
-
-    @property
-    def _by_owner(self) -> np.ndarray:
-        if getattr(self, "_owner_order", None) is None:
-            self._owner_order = np.argsort(self.owners, kind="stable")
-        return self._owner_order
 
     def background_similarity(self, vector: np.ndarray) -> float:
         if not len(self.background):

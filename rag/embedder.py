@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.models import MINILM, MPNET, DEFAULT_MODEL, bundled, load_model, model_cache, model_folder, pooling_config  # noqa: F401
+from rag.models import bundled, load_model, model_cache, model_folder, pooling_config
 from rag.vector_cache import VectorCache, text_key
 
 EmbedProgress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)

@@ -17,7 +17,7 @@ from pathlib import Path
 from core.names import rep_key
 from core.errors import InputError
 from core.records import IngestReport, SkippedFile
-from ingest.files import Discovery, SourceFile, read_text, shown
+from ingest.files import Discovery, SourceFile, read_text
 from ingest.formats import ParsedSource, parse_source
 from ingest.units import split_units
 from rag.docstore import Docstore, DocumentRow
@@ -26,7 +26,7 @@ from rag.keyword import KeywordIndex, index_text
 from rag.vectors import ChromaVectors
 
 Progress = Callable[[int, int, str], None]
-BATCH_FILES = 64  # documents embedded and written together (memory stays bounded)
+BATCH_FILES = 64  # documents embedded and written together: their vectors are held at once
 
 
 @dataclass
@@ -74,9 +74,10 @@ class Indexer:
         done = 0
         for start in range(0, len(pending), BATCH_FILES):
             batch = pending[start:start + BATCH_FILES]
-            self._write(batch, tally, lambda d, t, before=done, size=sum(i.texts for i in batch):
+            size = sum(item.texts for item in batch)
+            self._write(batch, tally, lambda d, t, before=done, size=size:
                         progress(before + round(size * d / max(t, 1)), total, "embedding"))
-            done += sum(item.texts for item in batch)
+            done += size
             progress(done, total, "embedding")
         progress(0, 1, "indexing")
         self._delete_vanished(found, stored, tally)
@@ -108,11 +109,11 @@ class Indexer:
             message = str(exc)
             prefix = f"{file.source}: "  # parsers name the document; the report names it once
             reason = message[len(prefix):] if message.startswith(prefix) else message
-            tally.skipped.append(SkippedFile(shown(file.source), reason))
+            tally.skipped.append(SkippedFile(file.source, reason))
             tally.files.append((file.source, "skipped"))
             return None
         for problem in parsed.problems:
-            tally.skipped.append(SkippedFile(shown(file.source), problem))
+            tally.skipped.append(SkippedFile(file.source, problem))
         return _Pending(file, content.sha256, parsed, previous is None,
                         {c.id: split_units(c.text) for c in parsed.chunks})
 

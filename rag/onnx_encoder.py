@@ -52,15 +52,14 @@ class OnnxEncoder:
         """Vectors for ``texts`` in input order; ``progress(done, total)`` after each batch."""
         encodings = self._tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # similar lengths together
-        out = np.zeros((len(texts), 0), dtype=np.float32)
+        batches = []
         for start in range(0, len(order), batch_size):
-            picked = order[start:start + batch_size]
-            vectors = self._run([encodings[i] for i in picked])
-            if out.shape[1] == 0:
-                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-            out[picked] = vectors
+            batches.append(self._run([encodings[i] for i in order[start:start + batch_size]]))
             if progress is not None:
                 progress(min(start + batch_size, len(texts)), len(texts))
+        in_order = np.concatenate(batches)
+        out = np.empty_like(in_order)
+        out[order] = in_order
         return out
 
     def _run(self, encodings) -> np.ndarray:

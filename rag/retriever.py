@@ -75,20 +75,20 @@ class HybridRetriever:
             if self._memo_generation != generation:
                 self._memo.clear()
                 self._memo_generation = generation
-            missing = [i for i in ids if i not in self._memo]
+            found = {i: self._memo[i] for i in ids if i in self._memo}
+        missing = [i for i in ids if i not in found]
         if missing:
             vectors = self.docstore.chunk_vectors(missing)
             units = self.docstore.units(missing)
             fresh = {i: _Memo(vectors[i], units.get(i, []), _matrix(units.get(i, []), dimension))
                      for i in missing if i in vectors}
+            found |= fresh
             with self._lock:
-                if self._memo_generation == generation:
+                if self._memo_generation == generation:  # not when an ingest moved on meanwhile
                     self._memo.update(fresh)
                     while len(self._memo) > MEMO_CHUNKS:
                         self._memo.pop(next(iter(self._memo)))
-        with self._lock:
-            found = {i: self._memo[i] for i in ids if i in self._memo}
-        return found | {i: m for i, m in (fresh.items() if missing else ()) if i not in found}
+        return found
 
     def priors(self) -> Priors:
         generation = self.docstore.generation()

@@ -132,3 +132,16 @@ def test_ask_rep_by_first_name_finds_that_reps_call_notes(coach, team, tmp_path)
     assert answer["grounded"] and "team/calls/n1.md" in {c["source"] for c in answer["citations"]}
     unknown = coach("ask", "anything?", "--rep", "Priya", data_dir=tmp_path / "store")
     assert unknown.code == 1 and "known reps: Dana Okafor, Jun Park" in unknown.err
+
+
+def test_a_file_name_holding_a_newline_prints_as_one_escaped_line(coach, team, tmp_path):
+    (team / "calls" / "evil\nskipped fake.docx").write_bytes(b"PK")
+    os.chdir(tmp_path)
+    result = coach("ingest", str(team), data_dir=tmp_path / "store")
+    assert result.code == 1
+    lines = [x for x in result.err.splitlines() if x.startswith("skipped ")]
+    assert lines == ["skipped team/calls/evil\\nskipped fake.docx: unsupported file type .docx; "
+                     "use .md for playbooks, .md, .txt or .csv for call notes"]
+    report = coach("ingest", str(team), "--json", data_dir=tmp_path / "store").json()
+    assert report["skipped"] == [{"path": "team/calls/evil\nskipped fake.docx",
+                                  "error": lines[0].split(": ", 1)[1]}]  # JSON keeps the real key

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import InputError
-from ingest.files import discover, shown
+from core.safety import shown
+from ingest.files import discover
 from ingest.formats import parse_source
 from ingest.kinds import detect_kind
 from ingest.roots import Roots, legacy_roots

@@ -20,7 +20,7 @@ from core.errors import CoachError
 from evals.ratings import FeedbackLog
 from core.records import Exchange
 from rag.sessions import CONTEXT_EXCHANGES
-from ingest.files import shown
+from core.safety import shown
 from ui import render, uploads
 from ui.uploads import Upload
 

@@ -15,9 +15,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from core.store import Store
 from ingest.files import MAX_BYTES, NOTE_SUFFIXES, PLAYBOOK_SUFFIXES
 
-UPLOADS = "uploads"
 CALLS_DIR = "calls"
 PLAYBOOK_DIR = "playbooks"
 INCOMING = ".incoming"  # where the web server spools uploads before they are placed
@@ -40,7 +40,7 @@ class Placed:
 
 
 def uploads_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / UPLOADS
+    return Store(data_dir).uploads_dir
 
 
 def folder_for(data_dir: Path, playbook: bool) -> Path:

@@ -13,6 +13,7 @@ from coach.commands.common import EXIT_ERROR, EXIT_OK, open_kb, print_json
 from coach.progress import ProgressBar
 from core.errors import CoachError, InputError
 from core.jsonl import read_lines
+from core.safety import shown
 from core.settings import Settings
 from ingest.kinds import KINDS
 from rag.answerer import MAX_QUESTION_CHARS
@@ -86,7 +87,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             refreshed = ", ".join(report.models_refreshed) or "none"
             print(f"{report.observations} observations; mental models refreshed: {refreshed}")
     for skipped in report.skipped:
-        print(f"skipped {skipped.path}: {skipped.error}", file=sys.stderr)
+        print(f"skipped {shown(skipped.path)}: {shown(skipped.error)}", file=sys.stderr)
     if report.skipped:
         print(f"coach: {len(report.skipped)} item(s) skipped; fix them and run coach ingest again",
               file=sys.stderr)
