@@ -100,7 +100,7 @@ class KnowledgeBase:
             indexer = Indexer(self.docstore, self.vectors, self.keyword, self.embedder)
             embedded_before = self.embedder.embedded
             report = indexer.sync(found, progress)
-            self.store.save_roots(found.roots.folders, embed_model=self.embedder.model_id)
+            self.store.save_roots(self._roots_in_use(found.roots), embed_model=self.embedder.model_id)
             self.memory.capture_config(paths, config_dir)
             capture_scope(paths, self.data_dir)
             ScopeCache(self.data_dir, self.embedder).get()  # stores the scope's vectors now, not in the first ask
@@ -296,6 +296,13 @@ class KnowledgeBase:
             if any(_resolves_into(p, folder) for p in paths):
                 roots = roots.adopt(folder)
         return roots
+
+    def _roots_in_use(self, roots: Roots) -> dict[str, Path]:
+        """The roots to record: those recorded before, and new ones that now hold a
+        document (a folder given only for a file that was skipped is not kept)."""
+        recorded, keys = self.store.roots(), self.docstore.documents()
+        return {label: folder for label, folder in roots.folders.items()
+                if label in recorded or any(key.startswith(label + "/") for key in keys)}
 
     def move_root(self, given: str, folder: Path) -> tuple[str, Path]:
         """Point a root (named by its label or old folder) at the folder it was moved to.

@@ -145,3 +145,12 @@ def test_a_file_name_holding_a_newline_prints_as_one_escaped_line(coach, team, t
     report = coach("ingest", str(team), "--json", data_dir=tmp_path / "store").json()
     assert report["skipped"] == [{"path": "team/calls/evil\nskipped fake.docx",
                                   "error": lines[0].split(": ", 1)[1]}]  # JSON keeps the real key
+
+
+def test_a_folder_given_only_for_a_skipped_file_is_not_recorded_as_a_root(coach, team, tmp_path):
+    ingest(coach, tmp_path / "store", team, cwd=tmp_path)
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "deck.docx").write_bytes(b"PK")
+    assert coach("ingest", str(stray / "deck.docx"), data_dir=tmp_path / "store").code == 1
+    assert [r["label"] for r in coach("roots", "--json", data_dir=tmp_path / "store").json()] == ["team"]
