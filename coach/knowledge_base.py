@@ -17,7 +17,7 @@ import numpy as np
 
 from core.errors import InputError, StoreError
 from core.records import (
-    Answer, Exchange, Hit, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
+    Answer, Exchange, FloorReading, Hit, IngestReport, Intervention, MentalModel, ModelVersion, Observation, ObservationRef,
     SourceKind,
 )
 from core.names import reps_named, same_rep
@@ -25,7 +25,9 @@ from core.settings import Settings
 from core.store import LAYOUT, Store
 from ingest.files import discover
 from ingest.roots import Roots, legacy_roots
-from rag.answerer import Answerer
+from memory.floor_answers import answer_from_floor, render
+from memory.floor_questions import Roster, read_question
+from rag.answerer import Answerer, clean_question
 from rag.docstore import Docstore
 from rag.embedder import Embedder
 from rag.indexer import Indexer, Progress
@@ -121,15 +123,59 @@ class KnowledgeBase:
         promoted = sum(1 for o in observations if o.promoted)
         return replace(report, observations=promoted, models_refreshed=tuple(refreshed))
 
-    def ask(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None) -> Answer:
+    def ask(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None,
+            read_floor: bool = True) -> Answer:
+        """A cited answer. A coach's question about the floor (who does X, how is a rep doing,
+        did coaching help) is answered from the memory; ``read_floor=False`` skips that
+        reading (the evals' plain baseline)."""
         self.require_content()
         rep = self._check_rep(rep) if rep else None
+        floor = self._read_floor_question(question, rep) if read_floor and kind != "playbook" else None
+        if floor is not None:
+            return self._answer_from_floor(clean_question(question), floor, k)
         answer = self.answerer.ask(question, k=k, rep=rep, kind=kind)
         if self.answerer.generator is not None and not answer.grounded:
             answer = self.answerer.generator.skipped(answer, NOT_SUPPORTED)
         if not answer.grounded or not self.memory.configured:
             return answer
         return replace(answer, observations=tuple(self._observations_for(answer, rep)))
+
+    def _read_floor_question(self, question: str, rep: str | None) -> FloorReading | None:
+        """What a coach's question asks of the memory, or None for a playbook question."""
+        if not self.memory.configured or not self.memory.observations():
+            return None
+        question = clean_question(question)
+        themes = self.memory.themes()
+        return read_question(question, self._roster(), self.memory.classifier(themes),
+                             self.embedder.encode_one(question), rep=rep)
+
+    def _roster(self) -> Roster:
+        generation = self.docstore.generation()
+        if getattr(self, "_roster_memo", (None, None))[0] != generation:
+            reps = tuple(sorted({n.rep for n in self.docstore.notes()}))
+            words = {w.lower() for c in self.docstore.chunks() if c.kind == "playbook"
+                     for w in re.findall(r"[A-Za-z][a-z]+", c.text)}
+            self._roster_memo = (generation, Roster(reps, frozenset(words)))
+        return self._roster_memo[1]
+
+    def _answer_from_floor(self, question: str, reading: FloorReading, k: int) -> Answer:
+        """The memory answers; a question that also asks for advice gets the playbooks' answer
+        after the floor's facts, each part cited."""
+        themes = self.memory.themes()
+        found = answer_from_floor(reading, self.memory.observations(), self.memory.interventions(), themes,
+                                  self._roster().reps)
+        text, citations = render(found, themes)
+        answer = Answer(question=question, answer=text, grounded=bool(citations), citations=citations, floor=found)
+        if reading.intent != "mixed":
+            return answer
+        advice = self.answerer.ask(question, k=k, kind="playbook")
+        if not advice.grounded:
+            return answer
+        offset = len(citations)
+        renumbered = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", advice.answer)
+        moved = tuple(replace(c, n=c.n + offset) for c in advice.citations)
+        return replace(answer, answer=f"{text}\n\n**From the playbooks:**\n{renumbered}", grounded=True,
+                       citations=citations + moved, generator=advice.generator)
 
     # -- conversations, search and notes from programs (coach ask --session, the UI, coach mcp)
     def ask_in_context(self, question: str, history: Sequence[Exchange], k: int = 5,

@@ -98,12 +98,14 @@ class Answer:
     observations: tuple[ObservationRef, ...] = ()
     generator: Generation = EXTRACTIVE
     standalone_question: str | None = None  # a follow-up rewritten with its conversation (None: asked alone)
+    floor: FloorAnswer | None = None  # set when the question was about the floor and the memory answered it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {
             "citations": [asdict(c) for c in self.citations],
             "observations": [asdict(o) for o in self.observations],
             "generator": asdict(self.generator),
+            "floor": self.floor.to_dict() if self.floor else None,
         }
 
 
@@ -169,6 +171,7 @@ class Evidence:
     source: str
     date: str
     quote: str  # verbatim from the source
+    polarity: Polarity | None = None  # the reading this sentence carries (a changed pattern shows both)
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,7 @@ class Fact:
     account: str | None = None
     question: str | None = None  # discovery findings: the question the rep asked
     coaching: bool = False  # the note is a coaching session
+    measured: bool = False  # measured from a transcript (talk share, first pitch), not a coach's words: counted, never quoted
 
 
 @dataclass(frozen=True)
@@ -223,13 +227,38 @@ class Observation:
     reps: tuple[str, ...] = ()
     promoted: bool = True
     trend: tuple[WeekRate, ...] = ()
+    change: Change | None = None  # set when the rep's reading on the theme turned (gap, then strength)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["evidence"] = [asdict(e) for e in self.evidence]
         data["reps"] = list(self.reps)
         data["trend"] = [w.to_dict() for w in self.trend]
+        data["change"] = self.change.to_dict() if self.change else None
         return data
+
+    @property
+    def reading(self) -> str:
+        """gap, strength, or for a turned pattern "gap, then strength" (the story in one word pair)."""
+        return f"{self.change.was}, then {self.polarity}" if self.change else self.polarity
+
+
+@dataclass(frozen=True)
+class Change:
+    """A rep's recurring reading on a theme that turned: ``was`` in the calls up to
+    ``turned_on`` (a coaching date when coaching on the theme came between), the
+    observation's polarity after it."""
+
+    was: Polarity
+    before: CallCount  # calls that judged the theme up to the turn, and how many showed the gap
+    after: CallCount
+    first_was: str  # first and last date of the earlier reading
+    last_was: str
+    turned_on: str  # the coaching date, or the first call of the new reading
+    coached: bool  # True when coaching on the theme came between the two readings
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"before": self.before.to_dict(), "after": self.after.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -269,6 +298,49 @@ class Intervention:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"before": self.before.to_dict(), "after": self.after.to_dict(),
                                "verdict": self.verdict}
+
+
+FloorIntent = Literal["who", "rep", "helped", "team", "mixed", "unknown_rep", "unknown_theme"]
+
+
+@dataclass(frozen=True)
+class FloorReading:
+    """What a coach's question about the floor asks: the kind of question, the reps it
+    names, the theme and the reading (gap or strength) it is about."""
+
+    intent: FloorIntent
+    reps: tuple[str, ...] = ()  # full names of the reps the question names
+    theme: str | None = None
+    polarity: Polarity | None = None
+    unknown: str | None = None  # the name or topic the floor does not know
+
+
+@dataclass(frozen=True)
+class FloorAnswer:
+    """The memory's answer to a coach's question: the observations and interventions it
+    rests on, and the reps it names (each with the reading the answer gives them)."""
+
+    reading: FloorReading
+    observations: tuple[Observation, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+    message: str | None = None  # said instead of findings: no such rep, no evidence, ...
+
+    @property
+    def reps(self) -> tuple[str, ...]:
+        named: list[str] = []
+        for o in self.observations:
+            for rep in ((o.rep,) if o.rep else o.reps):
+                if rep not in named:
+                    named.append(rep)
+        for i in self.interventions:
+            if i.rep not in named:
+                named.append(i.rep)
+        return tuple(named)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reading": asdict(self.reading), "reps": list(self.reps), "message": self.message,
+                "observations": [o.to_dict() for o in self.observations],
+                "interventions": [i.to_dict() for i in self.interventions]}
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,19 @@ def pattern_check(promoted: Sequence[Observation], want: dict) -> FloorCheck:
     found = [o for o in promoted if _is(o, want["rep"], want["theme"], want["polarity"])]
     if not found:
         return FloorCheck("pattern", name, False, "no promoted observation")
-    if planted and abs(found[0].calls - planted) > CALL_COUNT_TOLERANCE:
-        return FloorCheck("pattern", name, False, f"{found[0].calls} calls, planted {planted}: {found[0].statement}")
+    calls = side_calls(found[0], want["polarity"])
+    if planted and abs(calls - planted) > CALL_COUNT_TOLERANCE:
+        return FloorCheck("pattern", name, False, f"{calls} calls, planted {planted}: {found[0].statement}")
     return FloorCheck("pattern", name, True, found[0].statement)
+
+
+def side_calls(o: Observation, polarity: str) -> int:
+    """The calls an observation counts with this reading: all of them, or for a pattern
+    that turned, the calls of that side that carried it."""
+    if o.change is None:
+        return o.calls
+    side = o.change.before if polarity == o.change.was else o.change.after
+    return side.gap_calls if polarity == "gap" else side.calls - side.gap_calls
 
 
 def team_check(promoted: Sequence[Observation], want: dict) -> FloorCheck:
@@ -135,11 +145,65 @@ def unplanted(promoted: Sequence[Observation], expected: dict) -> list[Observati
     """Promoted observations that match no planted pattern (rep or team, theme, polarity)."""
     planted = {(e["rep"].casefold(), e["theme"], e["polarity"]) for e in expected.get("observations", [])}
     planted |= {(None, e["theme"], e["polarity"]) for e in expected.get("team_observations", [])}
-    return [o for o in promoted if ((o.rep.casefold() if o.rep else None), o.theme, o.polarity) not in planted]
+    return [o for o in promoted
+            if any(((o.rep.casefold() if o.rep else None), o.theme, p) not in planted for p in readings(o))]
+
+
+def readings(o: Observation) -> tuple[str, ...]:
+    """The polarities an observation stands for: one, or both sides of a turned pattern."""
+    return (o.change.was, o.polarity) if o.change else (o.polarity,)
 
 
 def _is(o: Observation, rep: str, theme: str, polarity: str) -> bool:
-    return o.rep is not None and o.rep.casefold() == rep.casefold() and o.theme == theme and o.polarity == polarity
+    return (o.rep is not None and o.rep.casefold() == rep.casefold() and o.theme == theme
+            and polarity in readings(o))
+
+
+@dataclass(frozen=True)
+class EvidenceScore:
+    shown: int  # distinct quotes shown under promoted observations
+    supported: int  # ... that an annotation labels with the observation's rep, theme and reading
+    annotated: int  # annotated judgements that belong to a planted recurring pattern
+    recalled: int  # ... shown under a promoted observation with their rep, theme and reading
+    wrong: tuple[str, ...] = ()  # a few unsupported quotes, for the report
+
+    @property
+    def precision(self) -> float | None:
+        return self.supported / self.shown if self.shown else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.recalled / self.annotated if self.annotated else None
+
+
+def evidence_score(promoted: Sequence[Observation], annotations: Sequence[dict], expected: dict) -> EvidenceScore:
+    """Evidence precision: every quote shown under a promoted observation must be a
+    judgement the annotations give the same rep (a member, for a team pattern), theme and
+    reading; a quote they label otherwise or not at all counts against it. Recall: the
+    annotated judgements of the planted recurring patterns that are shown so."""
+    quality = [a for a in annotations if a.get("kind") == "quality" and a.get("theme") and a.get("polarity")]
+    shown: dict[tuple, bool] = {}
+    for o in promoted:
+        reps = {r.casefold() for r in ((o.rep,) if o.rep else o.reps)}
+        for e in o.evidence:
+            reading = e.polarity or o.polarity
+            key = (e.source, e.date, normalize_quote(e.quote).lower(), o.theme, reading)
+            supported = any(a["rep"].casefold() in reps and a["theme"] == o.theme and a["polarity"] == reading
+                            and a["date"] == e.date and _same_sentence(a["quote"], e.quote) for a in quality)
+            shown[key] = shown.get(key, False) or supported
+    planted = {(e["rep"].casefold(), e["theme"], e["polarity"]) for e in expected.get("observations", [])}
+    wanted = [a for a in quality if (a["rep"].casefold(), a["theme"], a["polarity"]) in planted]
+    recalled = sum(1 for a in wanted if any(
+        _is(o, a["rep"], a["theme"], a["polarity"]) and any(
+            (e.polarity or o.polarity) == a["polarity"] and e.date == a["date"] and _same_sentence(a["quote"], e.quote)
+            for e in o.evidence) for o in promoted))
+    wrong = tuple(f"{k[3]} {k[4]}: {_short(k[2], 70)}" for k, ok in shown.items() if not ok)
+    return EvidenceScore(len(shown), sum(shown.values()), len(wanted), recalled, wrong)
+
+
+def _same_sentence(annotated: str, shown: str) -> bool:
+    a, b = normalize_quote(annotated).lower(), normalize_quote(shown).lower()
+    return len(min(a, b, key=len)) >= MIN_OVERLAP_CHARS and (a in b or b in a)
 
 
 def _cites(o: Observation, quote: str) -> bool:

@@ -12,7 +12,9 @@ The checks are the pure functions of ``evals.floor``.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,6 +64,32 @@ class FloorResult:
             "results": [{"group": c.group, "name": c.name, "passed": c.passed, "detail": c.detail}
                         for c in self.checks],
         }
+
+
+SPLITS_DIR = Path(__file__).resolve().parent / "splits"
+
+
+def floor_digest(folder: Path) -> str:
+    """sha256 over every file of a floor (relative path and bytes), in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def verify_floor(floor: Floor) -> None:
+    """A test floor must be byte for byte the one frozen in ``evals/splits/floor-<name>.sha256``."""
+    if floor.split != "test":
+        return
+    record = SPLITS_DIR / f"floor-{floor.name}.sha256"
+    if not record.is_file():
+        raise InputError(f"test floor {floor.name} has no frozen checksum in {record}; "
+                         f"freeze it with: python -m evals.floor_suite --freeze {floor.name}")
+    want = record.read_text(encoding="utf-8").split()[0]
+    got = floor_digest(floor.calls.parent)
+    if got != want:
+        raise InputError(f"test floor {floor.name} changed after it was frozen (sha256 {got[:12]} != {want[:12]}); "
+                         "restore it with git, or retire it to dev and have a new test floor written blind")
 
 
 def known_floors() -> list[Floor]:
@@ -135,3 +163,18 @@ def render_floors(results: Sequence[FloorResult], failures: bool = True) -> str:
                 if not c.passed:
                     lines.append(f"- {r.floor.name}: {c.group}: {c.name}: {c.detail or 'failed'}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # python -m evals.floor_suite --freeze NAME: record a new test floor's checksum (once, before it is run)
+    if len(sys.argv) == 3 and sys.argv[1] == "--freeze":
+        chosen = [f for f in known_floors() if f.name == sys.argv[2]]
+        if not chosen or chosen[0].split != "test":
+            raise SystemExit(f"no test floor {sys.argv[2]!r}")
+        target = SPLITS_DIR / f"floor-{sys.argv[2]}.sha256"
+        if target.exists():
+            raise SystemExit(f"{target} exists: a frozen floor is never re-frozen")
+        target.write_text(f"{floor_digest(chosen[0].calls.parent)}  floors/{sys.argv[2]}\n", encoding="utf-8")
+        print(f"frozen: {target}")
+    else:
+        raise SystemExit("usage: python -m evals.floor_suite --freeze NAME")

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from core.store import inputs_digest
-from core.records import CallCount, CallNote, Evidence, Fact, Intervention, Observation, WeekRate
+from core.records import CallCount, CallNote, Change, Evidence, Fact, Intervention, Observation, WeekRate
 from ingest.files import find_upwards
 from ingest.formats import note_title
 from memory.classify import ThemeClassifier
 from memory.config import BANK_FILE, TAXONOMY_FILE, Bank, Theme, load_background, load_bank, load_taxonomy
+from memory.changes import mark_changes
 from memory.consolidate import consolidate
 from memory.interventions import judge_interventions
 from memory.retain import NoteUnit, retain
@@ -28,7 +29,7 @@ from rag.embedder import Embedder, StoredVectors
 
 
 TAXONOMY_VECTORS = "taxonomy-vectors.npz"
-RETAIN_VERSION = 2  # bump when retaining reads notes differently, so cached facts are re-derived
+RETAIN_VERSION = 3  # bump when retaining reads notes differently, so cached facts are re-derived
 
 
 class MemoryBank:
@@ -75,8 +76,8 @@ class MemoryBank:
         themes, bank = self.themes(), self.bank()
         self.classifier(themes)  # stores the taxonomy's vectors, so a new process need not embed them
         facts = self._retain_all(themes)
-        observations = consolidate(facts, themes, bank)
         interventions = judge_interventions(facts, bank.min_later_calls)
+        observations = mark_changes(consolidate(facts, themes, bank), facts, interventions, themes, bank.min_calls)
         self._write("observations.json", [o.to_dict() for o in observations])
         self._write("interventions.json", [i.to_dict() for i in interventions])
         return observations, interventions
@@ -162,6 +163,10 @@ def _observation(data: dict) -> Observation:
     data["evidence"] = tuple(Evidence(**e) for e in data["evidence"])
     data["reps"] = tuple(data.get("reps", ()))
     data["trend"] = tuple(WeekRate(w["week"], w["calls"], w["gap_calls"]) for w in data.get("trend", ()))
+    change = data.get("change")
+    if change:
+        counts = {k: CallCount(change[k]["calls"], change[k]["gap_calls"]) for k in ("before", "after")}
+        data["change"] = Change(**(change | counts))
     return Observation(**data)
 
 

@@ -56,6 +56,7 @@ class ThemeMatch:
     plain: str | None = None  # kept for callers of the old classifier: same as polarity
     kind: str = "quality"  # quality (a remark on what happened), feedback (an instruction), other
     terms: int = 0  # theme words found
+    basis: str = "words"  # what decided the polarity: words (cues, praise, criticism), report, nearest example
 
 
 class ThemeClassifier:
@@ -189,13 +190,13 @@ class ThemeClassifier:
         report = reported_part(text)
         if report is None and is_instruction(text):
             return ThemeMatch(theme.id, None, score, float(similarity[best]), kind="feedback", terms=int(terms[best]))
-        polarity = votes(report or text, theme.id, theme.gap_cues, theme.strength_cues, theme.terms).polarity
+        polarity, basis = votes(report or text, theme.id, theme.gap_cues, theme.strength_cues, theme.terms).polarity, "words"
         if polarity is None and report is not None:
-            polarity = "gap"  # what happened, then what to do instead: the coach is correcting it
+            polarity, basis = "gap", "report"  # what happened, then what to do instead: the coach is correcting it
         if polarity is None and not is_mention(text):
-            polarity = self._nearest_polarity(best, vector)
+            polarity, basis = self._nearest_polarity(best, vector), "nearest"
         return ThemeMatch(theme.id, polarity, score, float(similarity[best]), cue=_cue(text, theme),
-                          plain=polarity, kind="quality", terms=int(terms[best]))
+                          plain=polarity, kind="quality", terms=int(terms[best]), basis=basis)
 
 
     def _nearest_polarity(self, index: int, vector: np.ndarray) -> str | None:

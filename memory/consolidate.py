@@ -128,11 +128,11 @@ def _observation(key: tuple, rep, theme, polarity, statement, group: list[Fact],
                  reps=(), promoted: bool = True, trend=()) -> Observation:
     ordered = sorted(group, key=lambda f: (f.date, f.source))
     evidence, seen = [], set()
-    for fact in ordered:  # every quote, once, with its date
-        if (fact.source, fact.date, fact.quote) in seen:
+    for fact in ordered:  # every quote, once, with its date; a transcript measurement is counted, not quoted
+        if fact.measured or (fact.source, fact.date, fact.quote) in seen:
             continue
         seen.add((fact.source, fact.date, fact.quote))
-        evidence.append(Evidence(fact.source, fact.date, fact.quote))
+        evidence.append(Evidence(fact.source, fact.date, fact.quote, fact.polarity))
     return Observation(
         id="obs-" + hashlib.sha1("\0".join(str(k) for k in key).encode()).hexdigest()[:10],
         rep=rep, theme=theme, polarity=polarity, statement=statement, calls=len({call_key(f) for f in group}),

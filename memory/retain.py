@@ -27,6 +27,8 @@ from memory.call_metrics import implied_patterns, measure
 from memory.classify import ThemeClassifier
 from memory.polarity import is_instruction
 
+# chosen on the dev floors' annotations: below it, most "judgements" were buyer facts
+JUDGEMENT_MIN_PROBABILITY = 0.35
 _QUOTED_QUESTION = re.compile(r"[\"“]([^\"”]{6,240}\?)[\"”]")
 _ASKED = re.compile(r"\b(asked|asking|asks|question)\b", re.IGNORECASE)
 # a coaching note's agreed actions: a section headed like this holds the assignment
@@ -56,14 +58,22 @@ def retain(note: CallNote, units: list[NoteUnit], classifier: ThemeClassifier) -
         question = _QUOTED_QUESTION.search(quote)
         if question and _ASKED.search(quote) and not coaching:
             facts.append(_fact(note, "discovery", match.theme, None, quote, question=question.group(1)))
-            if match.theme and match.polarity and match.kind == "quality":
+            if _judges(match):
                 facts.append(_fact(note, "quality", match.theme, match.polarity, quote))
         elif match.theme and _is_feedback(item, text, match, coaching, agreed):
             facts.append(_fact(note, "feedback", match.theme, None, quote))
-        elif not coaching and match.theme and match.polarity and match.kind == "quality":
+        elif not coaching and _judges(match):
             facts.append(_fact(note, "quality", match.theme, match.polarity, quote))
     facts.extend(_metric_facts(note, facts))
     return facts
+
+
+def _judges(match) -> bool:
+    """A remark on what the rep did, with its reading in its own words: a sentence whose
+    polarity only the nearest examples could guess (a buyer fact, a logistics line) is
+    not a judgement, and neither is one the classifier barely places in a theme."""
+    return (match.kind == "quality" and bool(match.theme) and bool(match.polarity)
+            and match.basis != "nearest" and match.score >= JUDGEMENT_MIN_PROBABILITY)
 
 
 def _readable(item: NoteUnit, note: CallNote) -> str | None:
@@ -114,7 +124,7 @@ def _metric_facts(note: CallNote, written: list[Fact]) -> list[Fact]:
     if metrics is None:
         return []
     judged = {f.theme for f in written if f.kind == "quality"}
-    return [_fact(note, "quality", theme, polarity, turn_text(note, turn))
+    return [_fact(note, "quality", theme, polarity, turn_text(note, turn), measured=True)
             for theme, polarity, turn in implied_patterns(metrics) if theme not in judged]
 
 
@@ -127,12 +137,12 @@ def turn_text(note: CallNote, turn) -> str:
 
 
 def _fact(note: CallNote, kind: str, theme: str | None, polarity: str | None, quote: str,
-          question: str | None = None) -> Fact:
+          question: str | None = None, measured: bool = False) -> Fact:
     key = f"{note.source}\0{note.row}\0{kind}\0{quote}"
     return Fact(
         id="fact-" + hashlib.sha1(key.encode()).hexdigest()[:12], source=note.source, rep=note.rep,
         date=note.date, kind=kind, theme=theme, polarity=polarity, quote=quote,
-        account=note.account, question=question, coaching=is_coaching(note.call_type),
+        account=note.account, question=question, coaching=is_coaching(note.call_type), measured=measured,
     )
 
 

@@ -46,7 +46,7 @@ class Answerer:
         self.generator, self.scope, self.threshold = generator, scope, threshold
 
     def ask(self, question: str, k: int = 5, rep: str | None = None, kind: str | None = None) -> Answer:
-        question = _clean(question)
+        question = clean_question(question)
         found = self.search(question, k=k, rep=rep, kind=kind)
         if not found.hits or found.support.refused:
             return Answer(question=question, answer=_refusal(found.support), grounded=False)
@@ -102,7 +102,8 @@ def _refusal(found: Support) -> str:
     return REFUSAL
 
 
-def _clean(question: str) -> str:
+def clean_question(question: str) -> str:
+    """One line, checked: an empty, wordless or overlong question is an InputError that says what to ask."""
     question = " ".join((question or "").split())
     if not question:
         raise InputError("The question is empty; ask something like: coach ask \"How do I handle a timing objection?\"")

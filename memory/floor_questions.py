@@ -1,0 +1,208 @@
+"""Read a coach's question about the floor: who it names, what it asks, about which theme,
+and which reading (gap or strength). No LLM: the question's form decides the kind, the
+theme classifier (``memory.classify``) the theme, and a few question words the reading.
+
+Kinds (``FloorIntent``): ``who`` (which reps do X / are good at X), ``rep`` (a named rep's
+patterns), ``helped`` (did coaching help), ``team`` (what recurs across reps), ``mixed``
+(floor facts and playbook advice), ``unknown_rep`` (a person the floor has no notes for),
+``unknown_theme`` (a who/team question about a behaviour no theme covers).
+
+A question that names no rep and asks none of these things is a playbook question:
+``read_question`` returns None and the playbooks answer it.
+
+Rep names match as they are typed: full, first or last name, a nickname that starts like
+the first name ("Bart" for Bartholomew, one letter off allowed: "Dez" for Desmond) or is
+part of it ("Seun" for Oluwaseun), a lone initial when one rep has it, small typos
+("Casmir"). A capitalised word where a person's name goes ("how's Brianna doing?") that
+names no rep is an unknown rep.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.records import FloorReading
+from memory.classify import ThemeClassifier
+
+# a question is about one theme when the theme classifier gives it this probability, or
+# THEME_WITH_WORDS when the question also uses one of the theme's words (chosen on the dev
+# floors' questions: most questions that name no theme stay under both)
+THEME_MIN_PROBABILITY = 0.40
+THEME_WITH_WORDS = 0.20
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WHO = re.compile(
+    r"\b(who|whos|who['’]s|whose|which (?:of (?:my|the|our) )?(?:reps?|guys|people|sellers|aes?|ones?|folks|of them)|"
+    r"any ?one|anybody|any reps?|reps? (?:who|that)|which ones?)\b", re.I)
+_WHO_PLAYBOOK = re.compile(  # "who should I bring in", "who signs": about buyers and deals, not reps
+    r"\b(who (?:should|do|to|would|else|signs|owns|decides|is the|are the)|who['’]s the (?:buyer|economic|champion|decision))\b", re.I)
+_TEAM = re.compile(
+    r"\b(team|teams|whole floor|the floor|across (?:the )?(?:board|reps|everyone)|collectively|shared|"
+    r"(?:several|multiple|more than one|many|most|all) (?:of (?:the|my) )?reps|everyone|everybody|common)\b", re.I)
+_HELPED = re.compile(
+    r"\b(help(?:ed|s|ing)?|work(?:ed|ing)?|stick|stuck|paid off|pay(?:ing)? off|worth it|waste|difference|land(?:ed)?|"
+    r"improv\w*|better|changed?|turn(?:ed)? (?:it )?around|any progress|progress|effect|moved the needle|"
+    r"drop(?:ped)?|stopp?(?:ed)?|fixed|sink in|sunk in)\b", re.I)
+_COACHING = re.compile(
+    r"\b(coach\w*|1:1|1-1|1on1|one[- ]on[- ]ones?|session|homework|feedback|role[- ]?play\w*|sat down|talked|"
+    r"talk(?:ed)? to|went over|gone over|worked on|work(?:ed)? with|since (?:we|our|the|i|then|last)|"
+    r"intervention|assignment|drill\w*|practi[cs]\w*)\b", re.I)
+_ADVICE = re.compile(
+    r"\b(how (?:should|do|can|would) (?:i|we)|what (?:should|can|do) (?:i|we|she|he|they)|how to|playbook|framework|"
+    r"tips?|advice|suggest\w*|recommend\w*|approach|fix (?:his|her|their|it|this)|get (?:him|her|them) to|"
+    r"lock (?:it|this) in|example questions?|questions (?:should|could|to)|coach (?:him|her|them)|"
+    r"help (?:him|her|them)|what would you|per (?:our|the))\b", re.I)
+_STRENGTH = re.compile(
+    r"\b(good|great|best|strong\w*|nails?|solid|well|excel\w*|shin\w*|star|model|reliabl\w*|consistently good|"
+    r"does (?:it|this) right|doing right|strengths?|pair (?:them |him |her )?with|learn from|role model|better than|"
+    r"gets? it right|on point|crush\w*|killing it)\b", re.I)
+_GAP = re.compile(
+    r"\b(keeps?|still|struggl\w*|bad|worst|weak\w*|never|forget\w*|wrong|issues?|problems?|gaps?|fall(?:ing|s)? down|"
+    r"worr\w*|caves?|too (?:early|soon|much|fast|quick)|without|fail\w*|leav\w*|skip\w*|miss\w*|cold|stuck|"
+    r"doesn['’]?t|don['’]?t|can['’]?t|isn['’]?t|aren['’]?t|won['’]?t|not|no |burn\w*|blow\w*|rush\w*|jump\w*|"
+    r"monolog\w*|ramble\w*|over[- ]?talk\w*|talk over|happy ears|weak spots?|watch[- ]outs?|needs? work|"
+    r"improve on|work on|stop\w*|quit\w*)\b", re.I)
+_BOTH = re.compile(
+    r"\b(good and bad|strengths and (?:weak\w*|gaps)|weak\w* and strengths|either way|overall|rundown|run-down|"
+    r"read on|pros and cons|how (?:is|are|'s)\s+\w+\s+doing|doing on|any pattern|patterns?|profile|summary|"
+    r"snapshot|picture|where (?:is|'s)\s+\w+\s+at|changed?)\b", re.I)
+_PERSON_SLOT = re.compile(
+    r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|is|has|did|does|was|with|for|about|coach(?:ing)?|"
+    r"coached|on|and|re|give me|tell me about|what about)\s+|^)"
+    r"(?P<name>[A-Z][a-z]{2,}(?:\s+[A-Z][a-z'-]{2,})?)(?=['’]s\b|\s|[,?.!:;-]|$)")
+_NOT_NAMES = frozenset(
+    "i the a an what who which how why when where is has did does was any anyone anybody our my we team reps rep "
+    "ok okay hey hi so and or but also pls please give tell show list monday tuesday wednesday thursday friday "
+    "saturday sunday january february march april may june july august september october november december "
+    "spin gap sandler challenger meddpicc aecr crm ai ae sdr bdr vp cfo ceo cro cto coo q1 q2 q3 q4 "
+    "playbook discovery coaching coach demo pipeline forecast commit".split())
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The reps the floor knows, and how a question may name them."""
+
+    reps: tuple[str, ...]
+    vocabulary: frozenset[str] = frozenset()  # lower-case words of the playbooks: not people
+
+    def named(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(known reps named, capitalised names in a person's place that name no rep)."""
+        found: list[str] = []
+        words = _WORD.findall(question)
+        lowered = [w.lower().rstrip("'’").removesuffix("'s").removesuffix("’s") for w in words]
+        for rep in self.reps:
+            if _names(rep, lowered, words, self.reps, self.vocabulary):
+                found.append(rep)
+        unknown = []
+        for m in _PERSON_SLOT.finditer(question):
+            name = m.group("name")
+            first = name.split()[0]
+            key = first.lower()
+            if key in _NOT_NAMES or key in self.vocabulary or any(_names(r, [w.lower() for w in name.split()],
+                                                                           name.split(), self.reps) for r in self.reps):
+                continue
+            unknown.append(name)
+        return tuple(found), tuple(dict.fromkeys(unknown))
+
+
+def _names(rep: str, lowered: list[str], words: list[str], everyone: Iterable[str],
+           vocabulary: frozenset[str] = frozenset()) -> bool:
+    """Does one of the question's words name this rep (see the module's docstring)?"""
+    parts = [p.lower() for p in re.split(r"[\s]+", rep) if p]
+    first, rest = parts[0], parts[1:]
+    for word, raw in zip(lowered, words):
+        if word in (first, *rest) or word in [p for r in rest for p in r.split("-")]:
+            return True
+        if len(raw) == 1 and raw.isupper() and raw not in "IA":
+            initials = [r.split()[0][0].lower() for r in everyone]
+            if first[0] == word and initials.count(word) == 1:
+                return True
+            continue
+        if len(word) >= 3 and raw[:1].isupper() and word not in _NOT_NAMES and word not in vocabulary:
+            if first.startswith(word) or (len(word) >= 4 and word in first):
+                return _unique(word, rep, everyone)
+            if _close(word, first[: len(word)]) and len(word) >= 3 and word[:2] == first[:2]:
+                return _unique(word, rep, everyone)
+            if len(word) >= 5 and _close(word, first):
+                return True
+    return False
+
+
+def _unique(word: str, rep: str, everyone: Iterable[str]) -> bool:
+    """The nickname starts or sits in only this rep's first name."""
+    others = [r.split()[0].lower() for r in everyone if r != rep]
+    return not any(o.startswith(word) or (len(word) >= 4 and word in o) for o in others)
+
+
+def _close(a: str, b: str) -> bool:
+    """At most one letter inserted, dropped or changed."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def read_question(question: str, roster: Roster, classifier: ThemeClassifier, vector: np.ndarray,
+                  rep: str | None = None) -> FloorReading | None:
+    """What the question asks of the floor, or None for a playbook question."""
+    named, unknown = roster.named(question)
+    if rep and rep not in named:
+        named = (rep, *named)
+    who = bool(_WHO.search(question)) and not _WHO_PLAYBOOK.search(question)
+    team = bool(_TEAM.search(question))
+    helped = bool(_HELPED.search(question)) and bool(_COACHING.search(question) or named)
+    advice = bool(_ADVICE.search(question))
+    if not named and unknown and not who and not team:
+        return FloorReading("unknown_rep", unknown=unknown[0])
+    if not named and not (who or (team and not advice) or (helped and _COACHING.search(question))):
+        return None
+    theme = _theme(question, classifier, vector, named + unknown)
+    polarity = _polarity(question, theme, classifier)
+    if named and helped and (_COACHING.search(question) or not advice):
+        return FloorReading("helped", named, theme, None)
+    if not named and helped and _COACHING.search(question) and not who:
+        return FloorReading("helped", (), theme, None)
+    if named and advice:
+        return FloorReading("mixed", named, theme, polarity)
+    if named and not who:
+        return FloorReading("rep", named, theme, polarity)
+    if team and not who:
+        return FloorReading("team", (), theme, polarity)
+    if theme is None:
+        return FloorReading("unknown_theme", named, None, polarity, unknown=question)
+    return FloorReading("mixed" if advice else "who", named, theme, polarity)
+
+
+def _theme(question: str, classifier: ThemeClassifier, vector: np.ndarray, names: tuple[str, ...]) -> str | None:
+    text = question
+    for name in names:
+        for part in name.split():
+            text = re.sub(rf"\b{re.escape(part)}\b", "", text, flags=re.I)
+    probabilities = classifier.probabilities(text, vector)
+    best = int(np.argmax(probabilities[:-1]))
+    words = classifier.term_counts(text)[best]
+    if probabilities[best] < THEME_MIN_PROBABILITY and not (words >= 1 and probabilities[best] >= THEME_WITH_WORDS):
+        return None
+    return classifier.themes[best].id
+
+
+def _polarity(question: str, theme: str | None, classifier: ThemeClassifier) -> str | None:
+    if _BOTH.search(question):
+        return None
+    strength, gap = _STRENGTH.search(question), _GAP.search(question)
+    if strength and gap:  # "who should I pair with someone struggling": the first word about the reps decides
+        return "strength" if strength.start() < gap.start() else "gap"
+    if strength or gap:
+        return "strength" if strength else "gap"
+    if theme is not None:  # the theme's own cue words: "who pitches too early", "who holds the demo"
+        from memory.polarity import votes
+
+        found = next(t for t in classifier.themes if t.id == theme)
+        return votes(question, found.id, found.gap_cues, found.strength_cues, found.terms).polarity
+    return None
