@@ -189,7 +189,6 @@ class Fact:
     account: str | None = None
     question: str | None = None  # discovery findings: the question the rep asked
     coaching: bool = False  # the note is a coaching session
-    measured: bool = False  # measured from a transcript (talk share, first pitch), not a coach's words: counted, never quoted
 
 
 @dataclass(frozen=True)

@@ -109,9 +109,14 @@ def citation_problems(answer: str, citations: Sequence[CitedQuote],
             problems.append(f"[{c.n}] source {c.source} cannot be read")
         elif not c.quote.strip():
             problems.append(f"[{c.n}] quote is empty")
-        elif normalize_quote(c.quote) not in normalize_quote(text):
+        elif normalize_quote(c.quote) not in normalize_quote(_unescaped(c.source, text)):
             problems.append(f"[{c.n}] quote is not verbatim in {c.source}: {c.quote[:60]!r}")
     return problems
+
+
+def _unescaped(source: str, text: str) -> str:
+    """A CSV export's cells as written: a quote inside a cell is doubled in the file."""
+    return text.replace('""', '"') if source.lower().endswith(".csv") else text
 
 
 # -- aggregates -------------------------------------------------------------------------

@@ -128,8 +128,8 @@ def _observation(key: tuple, rep, theme, polarity, statement, group: list[Fact],
                  reps=(), promoted: bool = True, trend=()) -> Observation:
     ordered = sorted(group, key=lambda f: (f.date, f.source))
     evidence, seen = [], set()
-    for fact in ordered:  # every quote, once, with its date; a transcript measurement is counted, not quoted
-        if fact.measured or (fact.source, fact.date, fact.quote) in seen:
+    for fact in ordered:  # every quote, once, with its date
+        if (fact.source, fact.date, fact.quote) in seen:
             continue
         seen.add((fact.source, fact.date, fact.quote))
         evidence.append(Evidence(fact.source, fact.date, fact.quote, fact.polarity))

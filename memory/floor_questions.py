@@ -35,14 +35,23 @@ THEME_MIN_PROBABILITY = 0.40
 THEME_WITH_WORDS = 0.20
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_WHO = re.compile(
-    r"\b(who|whos|who['’]s|whose|which (?:of (?:my|the|our) )?(?:reps?|guys|people|sellers|aes?|ones?|folks|of them)|"
-    r"any ?one|anybody|any reps?|reps? (?:who|that)|which ones?)\b", re.I)
+_WHO_ASKS = re.compile(  # a question that asks which reps: it starts so (a clause of its own)
+    r"(?:^|[.?!:;,\u2013\u2014-]\s*|\b(?:so|and|but|ok|okay)\s+)(?:(?:is|has|does|did|was|are)\s+)?"
+    r"(who|whos|who['’]s|which (?:of (?:my|the|our) )?(?:reps?|guys|people|sellers|aes?|folks|of them)|"
+    r"any ?one|anybody|any reps?|any of (?:my|the|our) (?:reps|guys|people|team))\b", re.I)
 _WHO_PLAYBOOK = re.compile(  # "who should I bring in", "who signs": about buyers and deals, not reps
-    r"\b(who (?:should|do|to|would|else|signs|owns|decides|is the|are the)|who['’]s the (?:buyer|economic|champion|decision))\b", re.I)
-_TEAM = re.compile(
-    r"\b(team|teams|whole floor|the floor|across (?:the )?(?:board|reps|everyone)|collectively|shared|"
-    r"(?:several|multiple|more than one|many|most|all) (?:of (?:the|my) )?reps|everyone|everybody|common)\b", re.I)
+    r"(who (?:should|do|to|would|else|signs|owns|decides|is the|are the)|who['’]s the (?:buyer|economic|champion|decision))\b", re.I)
+_TEAM_ASKS = re.compile(  # the team as the subject of the question
+    r"\b(team[- ]wide|team[- ]level|whole[- ](?:team|floor)|(?:the|my|our) team(?:['’]s)?|as a (?:team|group)|are we|"
+    r"(?:a |the )?team (?:problems?|things?|issues?|patterns?|habits?)|"
+    r"across (?:the )?(?:board|team|reps|floor|everyone)|collectively|shared|in common|"
+    r"(?:several|multiple|more than one|many|most|all) (?:of (?:the|my|our) )?reps?)\b", re.I)
+_PATTERNS = re.compile(  # what a question about the team's patterns asks for
+    r"\b(most common|biggest|shared|patterns?|habits?|strengths?|strongest|weak\w*|gaps?|weak spots?|good at|"
+    r"bad at|poor at|great at|best at|worst at|struggl\w*|team[- ]wide|whole[- ]team|one person|just one|"
+    r"one rep|several reps|good or bad|recurring|common)\b", re.I)
+_ONE_REP = re.compile(r"\b(?:(?:a|my|this|that) (?:rep|ae|sdr|seller|new hire)|one of my reps)\b", re.I)
+_PAST = re.compile(r"\b(did|has|have|had|since|was|were|any better|still)\b", re.I)
 _HELPED = re.compile(
     r"\b(help(?:ed|s|ing)?|work(?:ed|ing)?|stick|stuck|paid off|pay(?:ing)? off|worth it|waste|difference|land(?:ed)?|"
     r"improv\w*|better|changed?|turn(?:ed)? (?:it )?around|any progress|progress|effect|moved the needle|"
@@ -70,10 +79,17 @@ _BOTH = re.compile(
     r"\b(good and bad|strengths and (?:weak\w*|gaps)|weak\w* and strengths|either way|overall|rundown|run-down|"
     r"read on|pros and cons|how (?:is|are|'s)\s+\w+\s+doing|doing on|any pattern|patterns?|profile|summary|"
     r"snapshot|picture|where (?:is|'s)\s+\w+\s+at|changed?)\b", re.I)
+_ABOUT_A_REP = re.compile(  # the rest of a question about a person who may be a rep
+    r"\b(doing|calls?|strengths?|weak\w*|gaps?|coach\w*|improv\w*|better|struggl\w*|good at|bad at|progress|"
+    r"patterns?|habits?|discovery|pitch\w*|demo\w*|talk\w*|prep\w*|forecast\w*|next steps?|opening|handl\w*|"
+    r"session|1:1|read on|rundown|picture|keep\w*|still|stopp?ed|any good)\b", re.I)
 _PERSON_SLOT = re.compile(
-    r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|is|has|did|does|was|with|for|about|coach(?:ing)?|"
-    r"coached|on|and|re|give me|tell me about|what about)\s+|^)"
-    r"(?P<name>[A-Z][a-z]{2,}(?:\s+[A-Z][a-z'-]{2,})?)(?=['’]s\b|\s|[,?.!:;-]|$)")
+    r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|is|has|did|does|was|with|for|about|coach(?:ing)?|help(?:ed)?|"
+    r"coached|on|and|re|give me|tell me about|what about)\s+)"
+    r"(?P<name>[A-Z][a-z]{2,}(?:\s+[A-Z][a-z'-]{2,})?)(?=['’]s\b|\s|[,?.!:;-]|$)(?!\s+(?:Corp|Inc|Ltd|LLC|Co|Group)\b)")
+_LEADING_NAME = re.compile(r"^(?P<name>[A-Z][a-z]{2,})(?=['’]s\b|\s*[,:;\u2013\u2014-])")  # "Dagny: any patterns?"
+_INITIAL = re.compile(r"(?<![\w$&.'’/-])([A-Z])(?![\w&'’/.-])")  # "has J gotten better", not "$2M", "M&A"
+_COMPANY = re.compile(r"\b(?:Corp|Inc|Ltd|LLC|Co|Group|Labs|Systems)\b")
 _NOT_NAMES = frozenset(
     "i the a an what who which how why when where is has did does was any anyone anybody our my we team reps rep "
     "ok okay hey hi so and or but also pls please give tell show list monday tuesday wednesday thursday friday "
@@ -94,12 +110,17 @@ class Roster:
         found: list[str] = []
         words = _WORD.findall(question)
         lowered = [w.lower().rstrip("'’").removesuffix("'s").removesuffix("’s") for w in words]
+        initials = set(_INITIAL.findall(question)) - {"I", "A"}
         for rep in self.reps:
-            if _names(rep, lowered, words, self.reps, self.vocabulary):
+            first = rep.split()[0][0].upper()
+            if _names(rep, lowered, words, self.reps, self.vocabulary) or (
+                    first in initials and [r.split()[0][0].upper() for r in self.reps].count(first) == 1):
                 found.append(rep)
         unknown = []
-        for m in _PERSON_SLOT.finditer(question):
+        for m in [*_PERSON_SLOT.finditer(question), *_LEADING_NAME.finditer(question)]:
             name = m.group("name")
+            if _COMPANY.search(name):
+                continue
             first = name.split()[0]
             key = first.lower()
             if key in _NOT_NAMES or key in self.vocabulary or any(_names(r, [w.lower() for w in name.split()],
@@ -115,13 +136,12 @@ def _names(rep: str, lowered: list[str], words: list[str], everyone: Iterable[st
     parts = [p.lower() for p in re.split(r"[\s]+", rep) if p]
     first, rest = parts[0], parts[1:]
     for word, raw in zip(lowered, words):
+        if word.endswith("s") and word[:-1] in (first, *rest):  # "odiles gaps": a possessive typed without '
+            word = word[:-1]
         if word in (first, *rest) or word in [p for r in rest for p in r.split("-")]:
             return True
-        if len(raw) == 1 and raw.isupper() and raw not in "IA":
-            initials = [r.split()[0][0].lower() for r in everyone]
-            if first[0] == word and initials.count(word) == 1:
-                return True
-            continue
+        if len(raw) == 1:
+            continue  # a lone initial is read from the whole question (_initials)
         if len(word) >= 3 and raw[:1].isupper() and word not in _NOT_NAMES and word not in vocabulary:
             if first.startswith(word) or (len(word) >= 4 and word in first):
                 return _unique(word, rep, everyone)
@@ -150,33 +170,45 @@ def _close(a: str, b: str) -> bool:
 
 def read_question(question: str, roster: Roster, classifier: ThemeClassifier, vector: np.ndarray,
                   rep: str | None = None) -> FloorReading | None:
-    """What the question asks of the floor, or None for a playbook question."""
+    """What the question asks of the floor, or None for a playbook question.
+
+    A question that names no rep is a floor question only when it asks which reps do
+    something (a question that starts with who / which reps / anyone), what the team as a
+    whole does, or whether coaching on a theme helped; a request for advice that names no
+    rep ("how do I coach a rep who ...") is for the playbooks."""
     named, unknown = roster.named(question)
     if rep and rep not in named:
         named = (rep, *named)
-    who = bool(_WHO.search(question)) and not _WHO_PLAYBOOK.search(question)
-    team = bool(_TEAM.search(question))
-    helped = bool(_HELPED.search(question)) and bool(_COACHING.search(question) or named)
     advice = bool(_ADVICE.search(question))
-    if not named and unknown and not who and not team:
-        return FloorReading("unknown_rep", unknown=unknown[0])
-    if not named and not (who or (team and not advice) or (helped and _COACHING.search(question))):
-        return None
+    about_behaviour = bool(_STRENGTH.search(question) or _GAP.search(question) or _BOTH.search(question))
+    asks = _WHO_ASKS.search(question)
+    who = bool(asks) and not _WHO_PLAYBOOK.match(question, asks.start(1))
+    team = bool(_TEAM_ASKS.search(question)) and bool(_PATTERNS.search(question)) and not _ONE_REP.search(question)
+    coaching = bool(_COACHING.search(question))
+    helped = bool(_HELPED.search(question)) and (coaching or bool(named))
+    if not named:
+        if unknown and not who and not team and _ABOUT_A_REP.search(question):
+            return FloorReading("unknown_rep", unknown=unknown[0])
+        if advice:
+            return None
+        if not (who or team or (helped and coaching and _PAST.search(question))):
+            return None
     theme = _theme(question, classifier, vector, named + unknown)
     polarity = _polarity(question, theme, classifier)
-    if named and helped and (_COACHING.search(question) or not advice):
-        return FloorReading("helped", named, theme, None)
-    if not named and helped and _COACHING.search(question) and not who:
-        return FloorReading("helped", (), theme, None)
-    if named and advice:
-        return FloorReading("mixed", named, theme, polarity)
-    if named and not who:
-        return FloorReading("rep", named, theme, polarity)
+    if named:
+        if helped and (coaching or not advice):
+            return FloorReading("helped", named, theme, None)
+        if advice:
+            return FloorReading("mixed", named, theme, polarity)
+        if not who:
+            return FloorReading("rep", named, theme, polarity)
+    elif helped and coaching and not who and not team:
+        return FloorReading("helped", (), theme, None) if theme else None
     if team and not who:
         return FloorReading("team", (), theme, polarity)
     if theme is None:
-        return FloorReading("unknown_theme", named, None, polarity, unknown=question)
-    return FloorReading("mixed" if advice else "who", named, theme, polarity)
+        return FloorReading("unknown_theme", named, None, polarity, unknown=question) if about_behaviour else None
+    return FloorReading("who", named, theme, polarity)
 
 
 def _theme(question: str, classifier: ThemeClassifier, vector: np.ndarray, names: tuple[str, ...]) -> str | None:

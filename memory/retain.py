@@ -4,8 +4,9 @@ Works on the note's answer units (sentences, bullets) and their vectors, which i
 already computed, so retaining embeds nothing new. Each sentence is classified on its own
 (``memory.classify``): a quality fact carries its theme and polarity (gap or strength);
 feedback is an instruction or assignment, filed under the theme its own words are about;
-a sentence the classifier cannot place, or that names a theme without judging it, is not
-retained. Transcript turns are the buyer's and rep's words, not judgements: only a coach's
+a sentence the classifier cannot place, that names a theme without judging it, or whose
+reading no word of its own decides (only the nearest examples), is not retained: every
+fact is a judgement a coach wrote, with its verbatim sentence. Transcript turns are the buyer's and rep's words, not judgements: only a coach's
 inline remark (``[12:10] Coach: ...``) is read. Text that addresses the system ("ignore
 previous instructions", "SYSTEM: ...") is data about the note, never an instruction: it is
 not retained at all. See docs/coaching-memory.md.
@@ -23,12 +24,9 @@ from core.records import CallNote, Fact
 from core.safety import ADDRESSES_SYSTEM as _AT_SYSTEM  # kept here for callers
 from ingest.call_note import is_coaching
 from ingest.units import Unit
-from memory.call_metrics import implied_patterns, measure
 from memory.classify import ThemeClassifier
 from memory.polarity import is_instruction
 
-# chosen on the dev floors' annotations: below it, most "judgements" were buyer facts
-JUDGEMENT_MIN_PROBABILITY = 0.35
 _QUOTED_QUESTION = re.compile(r"[\"“]([^\"”]{6,240}\?)[\"”]")
 _ASKED = re.compile(r"\b(asked|asking|asks|question)\b", re.IGNORECASE)
 # a coaching note's agreed actions: a section headed like this holds the assignment
@@ -64,16 +62,15 @@ def retain(note: CallNote, units: list[NoteUnit], classifier: ThemeClassifier) -
             facts.append(_fact(note, "feedback", match.theme, None, quote))
         elif not coaching and _judges(match):
             facts.append(_fact(note, "quality", match.theme, match.polarity, quote))
-    facts.extend(_metric_facts(note, facts))
     return facts
 
 
 def _judges(match) -> bool:
-    """A remark on what the rep did, with its reading in its own words: a sentence whose
-    polarity only the nearest examples could guess (a buyer fact, a logistics line) is
-    not a judgement, and neither is one the classifier barely places in a theme."""
+    """A remark on what the rep did, with its reading in its own words. A sentence whose
+    polarity only the nearest examples could guess is not a judgement: on the dev floors
+    18% of those were (buyer facts, logistics lines), against 74% of the others."""
     return (match.kind == "quality" and bool(match.theme) and bool(match.polarity)
-            and match.basis != "nearest" and match.score >= JUDGEMENT_MIN_PROBABILITY)
+            and match.basis != "nearest")
 
 
 def _readable(item: NoteUnit, note: CallNote) -> str | None:
@@ -117,32 +114,13 @@ def _heading(section: str) -> str:
     return " > ".join(parts[1:]) if len(parts) > 1 else ""
 
 
-def _metric_facts(note: CallNote, written: list[Fact]) -> list[Fact]:
-    """Transcript measurements (talk share, first pitch) as facts, unless the coach's own
-    words already judged that theme on this call (the coach's judgement wins)."""
-    metrics = measure(note) if not is_coaching(note.call_type) else None
-    if metrics is None:
-        return []
-    judged = {f.theme for f in written if f.kind == "quality"}
-    return [_fact(note, "quality", theme, polarity, turn_text(note, turn), measured=True)
-            for theme, polarity, turn in implied_patterns(metrics) if theme not in judged]
-
-
-def turn_text(note: CallNote, turn) -> str:
-    """The turn's words as they stand in the note (first line, which is verbatim)."""
-    for line in note.body.splitlines():
-        if turn.text[:40] in line:
-            return line.strip()
-    return turn.text
-
-
 def _fact(note: CallNote, kind: str, theme: str | None, polarity: str | None, quote: str,
           question: str | None = None, measured: bool = False) -> Fact:
     key = f"{note.source}\0{note.row}\0{kind}\0{quote}"
     return Fact(
         id="fact-" + hashlib.sha1(key.encode()).hexdigest()[:12], source=note.source, rep=note.rep,
         date=note.date, kind=kind, theme=theme, polarity=polarity, quote=quote,
-        account=note.account, question=question, coaching=is_coaching(note.call_type), measured=measured,
+        account=note.account, question=question, coaching=is_coaching(note.call_type),
     )
 
 

@@ -22,8 +22,27 @@ def store(coach, knowledge_store):
 
 
 def keys(observations, promoted=True):
-    return {(o["rep"], o["theme"], o["polarity"]) for o in observations
-            if o["rep"] and o.get("promoted", True) == promoted}
+    """(rep, theme, reading) of each rep observation; a pattern that turned stands for both readings."""
+    out = set()
+    for o in observations:
+        if o["rep"] and o.get("promoted", True) == promoted:
+            out.add((o["rep"], o["theme"], o["polarity"]))
+            if o.get("change"):
+                out.add((o["rep"], o["theme"], o["change"]["was"]))
+    return out
+
+
+def test_a_pattern_that_turned_after_coaching_is_one_entry_with_its_story(store):
+    observations = store("observations", "--rep", "Dana Okafor", "--json").json()
+    pitching = [o for o in observations if o["rep"] == "Dana Okafor" and o["theme"] == "pitching-too-early"]
+    assert len(pitching) == 1, [o["statement"] for o in pitching]
+    story = pitching[0]
+    assert (story["change"]["was"], story["polarity"]) == ("gap", "strength")
+    assert story["change"]["coached"] and story["change"]["turned_on"] == "2026-09-21"
+    assert story["change"]["before"]["gap_calls"] >= 2 and story["change"]["after"]["gap_calls"] == 0
+    # every quote says which reading it carries, and the earlier reading's quotes come first
+    readings = [e["polarity"] for e in story["evidence"]]
+    assert set(readings) == {"gap", "strength"} and readings.index("strength") > readings.index("gap")
 
 
 def test_every_planted_pattern_is_an_observation(store):
@@ -165,10 +184,13 @@ def test_no_label_reads_as_praise_for_a_mistake(store):
         assert "Pitching before discovery is done" not in statement
         assert "a recurring strength" not in statement and "a shared strength" not in statement
         if observation["rep"] and not statement.startswith("Asking "):
-            assert f"({observation['polarity']})" in statement, statement
-    dana = [o for o in everything if o["rep"] == "Dana Okafor" and o["theme"] == "pitching-too-early"]
-    assert {o["polarity"]: "holds the pitch" in o["statement"] or "pitches before" in o["statement"]
-            for o in dana} == {"gap": True, "strength": True}
+            reading = f"{observation['change']['was']}, then " if observation.get("change") else ""
+            assert f"({reading}{observation['polarity']})" in statement, statement
+    dana = [o for o in everything if o["rep"] == "Dana Okafor" and o["theme"] == "pitching-too-early" and o["promoted"]]
+    # one entry tells both sides, each in its own words, in the order they happened
+    assert len(dana) == 1
+    statement = dana[0]["statement"]
+    assert -1 < statement.index("pitches before") < statement.index("holds the pitch"), statement
 
 
 def test_observations_show_every_quote_and_a_weekly_trend(store):
