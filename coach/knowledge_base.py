@@ -241,6 +241,11 @@ class KnowledgeBase:
     def themes(self):
         return self.memory.themes()
 
+    def reps(self) -> tuple[str, ...]:
+        """Every rep the call notes name, sorted."""
+        self.require_content()
+        return self._roster().reps
+
     def mental_models(self) -> list[MentalModel]:
         self.require_content()
         return [m for m in (self.models.latest(spec) for spec in self.memory.bank().models) if m]

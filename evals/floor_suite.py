@@ -23,7 +23,9 @@ from typing import Any
 
 from core.settings import Settings
 from core.errors import InputError
-from evals.floor import FloorCheck, floor_checks, model_checks, unplanted
+from core.jsonl import read_objects
+from evals.coach_questions import CoachScore, load_questions, score_floor
+from evals.floor import EvidenceScore, FloorCheck, evidence_score, floor_checks, model_checks, unplanted
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWLEDGE = ROOT / "knowledge"
@@ -49,6 +51,8 @@ class FloorResult:
     promoted: int  # promoted observations
     unplanted: tuple[str, ...]  # promoted observations that match no planted pattern
     interventions: tuple[str, ...]  # one line per intervention found
+    evidence: EvidenceScore | None = None  # None: the floor has no annotations.jsonl
+    questions: CoachScore | None = None  # None: the floor has no questions.jsonl
 
     @property
     def passed(self) -> int:
@@ -60,6 +64,12 @@ class FloorResult:
             "passed": self.passed, "checks": len(self.checks),
             "promoted": self.promoted, "unplanted": list(self.unplanted),
             "interventions": list(self.interventions),
+            "evidence": None if self.evidence is None else {
+                "precision": self.evidence.precision, "recall": self.evidence.recall, "shown": self.evidence.shown,
+                "supported": self.evidence.supported, "annotated": self.evidence.annotated,
+                "recalled": self.evidence.recalled, "unsupported": list(self.evidence.wrong)},
+            "questions": None if self.questions is None else self.questions.metrics()
+            | {"failures": self.questions.failures(limit=100)},
             "failed": [{"group": c.group, "name": c.name, "detail": c.detail} for c in self.checks if not c.passed],
             "results": [{"group": c.group, "name": c.name, "passed": c.passed, "detail": c.detail}
                         for c in self.checks],
@@ -128,13 +138,26 @@ def run_floor(floor: Floor, open_kb: OpenKnowledgeBase, embedder=None, config_di
             interventions = kb.interventions()
             checks = floor_checks(observations, interventions, expected)
             checks += model_checks(kb.mental_models(), observations, kb.themes(), expected)
+            questions = _ask_questions(kb, floor)
         finally:
             kb.close()
+    annotations = floor.calls.parent / "annotations.jsonl"
+    evidence = evidence_score([o for o in observations if o.promoted],
+                              [d for _, d in read_objects(annotations)], expected) if annotations.is_file() else None
     promoted = [o for o in observations if o.promoted]
     extra = tuple(f"{o.rep or 'team'} {o.theme} {o.polarity} ({o.calls} calls)" for o in unplanted(promoted, expected))
     lines = tuple(f"{i.rep} {i.date} {i.theme}: {i.verdict} (gap in {i.before.gap_calls}/{i.before.calls} before, "
                   f"{i.after.gap_calls}/{i.after.calls} after)" for i in interventions)
-    return FloorResult(floor, tuple(checks), len(promoted), extra, lines)
+    return FloorResult(floor, tuple(checks), len(promoted), extra, lines, evidence, questions)
+
+
+def _ask_questions(kb, floor: Floor) -> CoachScore | None:
+    """The floor's coach questions, asked of its store, beside the plain baseline (the same
+    question without the floor reader)."""
+    path = floor.calls.parent / "questions.jsonl"
+    if not path.is_file():
+        return None
+    return score_floor(load_questions(path), lambda q: kb.ask(q), lambda q: kb.ask(q, read_floor=False), kb.reps())
 
 
 def run_floors(floors: Sequence[Floor], open_kb: OpenKnowledgeBase, embedder=None) -> list[FloorResult]:
@@ -162,7 +185,34 @@ def render_floors(results: Sequence[FloorResult], failures: bool = True) -> str:
             for c in r.checks:
                 if not c.passed:
                     lines.append(f"- {r.floor.name}: {c.group}: {c.name}: {c.detail or 'failed'}")
+    lines += ["", render_evidence_and_questions(results)]
     return "\n".join(lines)
+
+
+def render_evidence_and_questions(results: Sequence[FloorResult], failures: bool = True) -> str:
+    """Evidence precision and recall, and the coach-question metrics beside the plain baseline."""
+    lines = ["| floor | split | evidence precision | judgement recall | questions | rep precision (baseline) | "
+             "rep recall (baseline) | reading | verdict | unknown rep/theme | findings recall |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        e, q = r.evidence, (r.questions.metrics() if r.questions else None)
+        ev = (f"{_pct(e.precision)} ({e.supported}/{e.shown})", f"{_pct(e.recall)} ({e.recalled}/{e.annotated})") \
+            if e else ("-", "-")
+        qs = (str(q["questions"]), f"{_pct(q['rep_precision'])} ({_pct(q['baseline_rep_precision'])})",
+              f"{_pct(q['rep_recall'])} ({_pct(q['baseline_rep_recall'])})", _pct(q["reading"]), _pct(q["verdict"]),
+              _pct(q["unknown"]), _pct(q["findings_recall"])) if q else ("-",) * 7
+        lines.append(f"| {r.floor.name} | {r.floor.split} | " + " | ".join(ev + qs) + " |")
+    if failures:
+        for r in results:
+            if r.evidence:
+                lines += [f"- {r.floor.name}: evidence not annotated so: {w}" for w in r.evidence.wrong]
+            if r.questions:
+                lines += [f"- {r.floor.name}: {line}" for line in r.questions.failures(limit=100)]
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ _ADVICE = re.compile(
     r"lock (?:it|this) in|example questions?|questions (?:should|could|to)|coach (?:him|her|them)|"
     r"help (?:him|her|them)|what would you|per (?:our|the))\b", re.I)
 _STRENGTH = re.compile(
-    r"\b(good|great|best|strong\w*|nails?|solid|well|excel\w*|shin\w*|star|model|reliabl\w*|consistently good|"
+    r"\b(good(?! (?:way|idea|time|place|start|question|framework|approach))|great(?! (?:way|idea|question))|"
+    r"best(?! way)|strong\w*|nails?|solid|well|excel\w*|shin\w*|star|model|reliabl\w*|consistently good|"
     r"does (?:it|this) right|doing right|strengths?|pair (?:them |him |her )?with|learn from|role model|better than|"
     r"gets? it right|on point|crush\w*|killing it)\b", re.I)
 _GAP = re.compile(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from core.records import Intervention, MentalModel, ModelCitation, ModelVersion, Observation
 from memory.config import ModelSpec, Theme
 
-BUILDER_VERSION = 2  # bump when the documents are built differently, so they refresh
+BUILDER_VERSION = 3  # bump when the documents are built differently, so they refresh
 DISCOVERY_SOURCE = "discovery-coach"
 MAX_FLOOR_ITEMS = 12
 SOURCE_PASSAGES = 6
@@ -102,6 +103,8 @@ class MentalModels:
                 break
 
     def _add_best_units(self, doc: _Document, found, hit, seen: set[str]) -> None:
+        if _PERSONA.search(hit.chunk.section):
+            return  # the playbook's instructions to its own persona ("Role:", "Memory: you remember") are not advice
         units = [s for s in found.units.get(hit.chunk.id, []) if s.unit.kind != "line"]
         best = sorted(units, key=lambda s: -float(s.vector @ found.vector))[:UNITS_PER_PASSAGE]
         for stored in sorted(best, key=lambda s: s.unit.index):
@@ -137,25 +140,32 @@ class MentalModels:
     def _coaching_themes(self, doc: _Document, spec: ModelSpec, observations, interventions) -> None:
         labels = {t.id: t for t in self.themes}
         patterns = [o for o in observations if not o.statement.startswith("Asking ")]
-        doc.add("## Recurring themes, ranked by reps and calls")
-        ranked = _rank_themes(patterns)
-        if not ranked:
-            doc.add("- No theme recurs yet.")
-        for theme_id, reps, calls in ranked:
-            theme = labels.get(theme_id)
-            label = theme.label if theme else theme_id
-            line = f"- **{label}**: {len(reps)} reps, {calls} calls"
-            if theme and theme.playbook_section:
-                quote = self._section_quote(theme)
-                if quote:
-                    line += f"; playbook: {doc.cite(theme.playbook_source, quote, section=theme.playbook_section)}"
-            doc.add(line)
-        doc.add()
+        for polarity, title in (("gap", "Recurring gaps now"), ("strength", "Recurring strengths now")):
+            doc.add(f"## {title}, ranked by reps and calls")
+            ranked = _rank_themes(patterns, polarity)
+            if not ranked:
+                doc.add(f"- No {polarity} recurs for any rep yet.")
+            for theme_id, reps, calls in ranked:
+                theme = labels.get(theme_id)
+                label = theme.statement(polarity).capitalize() if theme else theme_id
+                line = f"- **{label}**: {_count(len(reps), 'rep')} ({', '.join(sorted(reps))}), {_count(calls, 'call')}"
+                if polarity == "gap" and theme and theme.playbook_section:
+                    quote = self._section_quote(theme)
+                    if quote:
+                        line += f"; playbook: {doc.cite(theme.playbook_source, quote, section=theme.playbook_section)}"
+                doc.add(line)
+            doc.add()
+        turned = [o for o in patterns if o.change is not None]
+        if turned:
+            doc.add("## Changed after coaching")
+            for obs in turned:
+                doc.add(f"- {obs.statement} {_cite_all(doc, obs)}")
+            doc.add()
         doc.add("## Each rep's recurring strengths and gaps")
         for rep in sorted({o.rep for o in patterns if o.rep}):
             doc.add(f"### {rep}")
             for obs in (o for o in patterns if o.rep == rep):
-                kind = "Strength" if obs.polarity == "strength" else "Gap"
+                kind = "Changed" if obs.change else ("Strength" if obs.polarity == "strength" else "Gap")
                 label = labels[obs.theme].label if obs.theme in labels else obs.theme
                 doc.add(f"- {kind}, {label}: {obs.statement} {_cite_all(doc, obs)}")
         teams = [o for o in patterns if o.rep is None]
@@ -171,9 +181,9 @@ class MentalModels:
         for item in interventions:
             label = labels[item.theme].label if item.theme in labels else item.theme
             doc.add(
-                f"- {item.rep}, {item.date}, {item.theme}: {item.verdict} ({label}; gap in {item.before.gap_calls} of "
-                f"{item.before.calls} calls before, {item.after.gap_calls} of {item.after.calls} after) "
-                f"{doc.cite(item.source, item.action, date=item.date)}"
+                f"- {item.rep}, {item.date}, {label}: {item.verdict} (gap in {item.before.gap_calls} of "
+                f"{_count(item.before.calls, 'call')} before, {item.after.gap_calls} of "
+                f"{_count(item.after.calls, 'call')} after) {doc.cite(item.source, item.action, date=item.date)}"
             )
         if interventions and interventions[0].rule:
             doc.add(f"- Rule: {interventions[0].rule}.")
@@ -223,14 +233,22 @@ def _cite_all(doc: _Document, obs: Observation) -> str:
     return "".join(doc.cite(e.source, e.quote, date=e.date) for e in obs.evidence)
 
 
-def _rank_themes(observations: list[Observation]) -> list[tuple[str, set[str], int]]:
-    """(theme, reps, calls) over rep-level patterns; calls add up each rep's pattern calls."""
+_PERSONA = re.compile(r"\b(identity|personality|persona|who you are)\b", re.IGNORECASE)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _rank_themes(observations: list[Observation], polarity: str) -> list[tuple[str, set[str], int]]:
+    """(theme, reps, calls) over the rep patterns whose reading is ``polarity`` now (a
+    pattern that turned counts as its later reading); gaps and strengths never add up."""
     reps: dict[str, set[str]] = {}
     calls: dict[str, int] = {}
     for obs in observations:
-        if obs.rep:
+        if obs.rep and obs.polarity == polarity:
             reps.setdefault(obs.theme, set()).add(obs.rep)
-            calls[obs.theme] = calls.get(obs.theme, 0) + obs.calls
+            calls[obs.theme] = calls.get(obs.theme, 0) + (obs.change.after.calls if obs.change else obs.calls)
     ranked = [(theme, reps[theme], calls[theme]) for theme in reps]
     return sorted(ranked, key=lambda r: (-len(r[1]), -r[2], r[0]))
 
