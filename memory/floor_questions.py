@@ -85,7 +85,7 @@ _ABOUT_A_REP = re.compile(  # the rest of a question about a person who may be a
     r"patterns?|habits?|discovery|pitch\w*|demo\w*|talk\w*|prep\w*|forecast\w*|next steps?|opening|handl\w*|"
     r"session|1:1|read on|rundown|picture|keep\w*|still|stopp?ed|any good)\b", re.I)
 _PERSON_SLOT = re.compile(
-    r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|is|has|did|does|was|with|for|about|coach(?:ing)?|help(?:ed)?|"
+    r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|where(?:['’]s| is)|is|has|did|does|was|with|for|about|coach(?:ing)?|help(?:ed)?|"
     r"coached|on|and|re|give me|tell me about|what about)\s+)"
     r"(?P<name>[A-Z][a-z]{2,}(?:\s+[A-Z][a-z'-]{2,})?)(?=['’]s\b|\s|[,?.!:;-]|$)(?!\s+(?:Corp|Inc|Ltd|LLC|Co|Group)\b)")
 _LEADING_NAME = re.compile(r"^(?P<name>[A-Z][a-z]{2,})(?=['’]s\b|\s*[,:;\u2013\u2014-])")  # "Dagny: any patterns?"

@@ -75,10 +75,16 @@ def test_tools_answer_with_citations_and_read_the_memory(knowledge_store):
         interventions = await session.call_tool("interventions", {})
         models = await session.call_tool("list_mental_models", {})
         model = await session.call_tool("show_mental_model", {"id": "discovery-playbook"})
-        return listed, answer, search, observations, interventions, models, model
+        coach_question = await session.call_tool("ask", {"question": "did the coaching with Dana actually help?"})
+        return listed, answer, search, observations, interventions, models, model, coach_question
 
-    listed, answer, search, observations, interventions, models, model = run_session(
+    listed, answer, search, observations, interventions, models, model, coach_question = run_session(
         knowledge_store / ".coach", knowledge_store, scenario)
+    # a coach's question is answered from the memory: the verdict, with its counts
+    floor = result_json(coach_question)["floor"]
+    assert floor["reading"]["intent"] == "helped"
+    verdicts = {(i["rep"], i["theme"], i["verdict"]) for i in floor["interventions"]}
+    assert ("Dana Okafor", "pitching-too-early", "helped") in verdicts and {v[0] for v in verdicts} == {"Dana Okafor"}
     assert {t.name for t in listed.tools} == TOOLS
     assert all(t.input_schema["additionalProperties"] is False for t in listed.tools)
 
