@@ -7,9 +7,12 @@ evals/floor.py, measures the theme classifier on the labelled sentences of the s
 (evals/sentences/labelled-<split>.jsonl plus the floors' quality and feedback
 annotations), and writes bench/results/floors-<split>-<date>.md.
 
-The test split (ridge, fjord, labelled-fresh: round 2, written blind to the whole system)
-is frozen: run it once, at the end, after every cue, example, threshold and rule is final.
-Round 1's test split (lakeside, prairie, labelled-test) was read while tuning and is dev now.
+The test floors (glacier, mesa: round 3, written blind to the whole system on 2026-12-07,
+checksums in evals/splits/) are frozen: run them once, at the end, after every cue,
+example, threshold and rule is final. Earlier test floors were read after they were scored
+and are dev now (round 1: lakeside, prairie; round 2: ridge, fjord). Each floor's coach
+questions (questions.jsonl) are asked too, beside the plain baseline, and each quote shown
+under an observation is checked against the annotations (evidence precision).
 """
 
 from __future__ import annotations

@@ -53,7 +53,10 @@ def register(commands) -> None:
     roots.set_defaults(run=cmd_roots)
 
     ask = commands.add_parser("ask", help="ask a question; get a grounded, cited answer",
-                              description="Answer a question from the knowledge base, citing playbook sections.")
+                              description="Answer a question from the knowledge base, citing playbook sections. "
+                                          "A coach's question about the floor (who keeps pitching too early? did the "
+                                          "coaching with Dana help? what does Jun do well?) is answered from the coaching "
+                                          "memory, citing dated call-note quotes.")
     ask.add_argument("question", nargs="?", help="the question (or use --batch)")
     ask.add_argument("--k", type=int, default=5, help="passages to retrieve (default: 5)")
     ask.add_argument("--rep", help="only use call notes and observations of this rep (playbooks are always used)")
