@@ -217,3 +217,14 @@ class SourceTexts:
                 continue
         return None
 
+
+
+def evaluate(kb, sets: Sequence[str], subset: Sequence[str] | None = None, baseline=None):
+    """Run the suite with the store's judge and save the report: what ``coach eval`` and the
+    app's Evals tab both do. Returns (report, comparison with ``baseline`` or None, saved paths)."""
+    from evals.judge import build_judge
+    from evals.report import compare, write_report
+
+    report = run_suite(kb, sets, subset, judge=build_judge(kb.settings.llm))
+    comparison = compare(report, baseline) if baseline is not None else None
+    return report, comparison, write_report(report, kb.data_dir, comparison=comparison)

@@ -46,6 +46,9 @@ _TEAM_ASKS = re.compile(  # the team as the subject of the question
     r"(?:a |the )?team (?:problems?|things?|issues?|patterns?|habits?)|"
     r"across (?:the )?(?:board|team|reps|floor|everyone)|collectively|shared|in common|"
     r"(?:several|multiple|more than one|many|most|all) (?:of (?:the|my|our) )?reps?)\b", re.I)
+_COMPOUND = re.compile(r"\b(multi|single)[ ]thread", re.I)  # "multi threading" as the theme's words spell it
+_ABOUT_PATTERNS = re.compile(
+    r"\b(strengths?|weak\w*|gaps?|patterns?|recurring|doing|improv\w*|struggl\w*|good at|bad at|habits?)\b", re.I)
 _PATTERNS = re.compile(  # what a question about the team's patterns asks for
     r"\b(most common|biggest|shared|patterns?|habits?|strengths?|strongest|weak\w*|gaps?|weak spots?|good at|"
     r"bad at|poor at|great at|best at|worst at|struggl\w*|team[- ]wide|whole[- ]team|one person|just one|"
@@ -55,19 +58,21 @@ _PAST = re.compile(r"\b(did|has|have|had|since|was|were|any better|still)\b", re
 _HELPED = re.compile(
     r"\b(help(?:ed|s|ing)?|work(?:ed|ing)?|stick|stuck|paid off|pay(?:ing)? off|worth it|waste|difference|land(?:ed)?|"
     r"improv\w*|better|changed?|turn(?:ed)? (?:it )?around|any progress|progress|effect|moved the needle|"
-    r"drop(?:ped)?|stopp?(?:ed)?|fixed|sink in|sunk in)\b", re.I)
+    r"drop(?:ped)?|stopp?(?:ed)?|fixed|sink in|sunk in|done it since|since then|since\?*$)\b|"
+    r"\bsince\b[^.?!]{0,40}\b(?:session|coaching|1:1|1-1|one[- ]on[- ]one|homework|feedback|note|talk|"
+    r"(?:we|i) (?:talked|spoke|sat down|met))", re.I)
 _COACHING = re.compile(
     r"\b(coach\w*|1:1|1-1|1on1|one[- ]on[- ]ones?|session|homework|feedback|role[- ]?play\w*|sat down|talked|"
     r"talk(?:ed)? to|went over|gone over|worked on|work(?:ed)? with|since (?:we|our|the|i|then|last)|"
     r"intervention|assignment|drill\w*|practi[cs]\w*)\b", re.I)
 _ADVICE = re.compile(
     r"\b(how (?:should|do|can|would) (?:i|we)|what (?:should|can|do) (?:i|we|she|he|they)|how to|playbook|framework|"
-    r"tips?|advice|suggest\w*|recommend\w*|approach|fix (?:his|her|their|it|this)|get (?:him|her|them) to|"
+    r"tips?|advice|suggest\w*|recommend\w*|fix (?:his|her|their|it|this)|get (?:him|her|them) to|"
     r"lock (?:it|this) in|example questions?|questions (?:should|could|to)|coach (?:him|her|them)|"
-    r"help (?:him|her|them)|what would you|per (?:our|the))\b", re.I)
+    r"what would you|per (?:our|the))\b", re.I)
 _STRENGTH = re.compile(
     r"\b(good(?! (?:way|idea|time|place|start|question|framework|approach))|great(?! (?:way|idea|question))|"
-    r"best(?! way)|strong\w*|nails?|solid|well|excel\w*|shin\w*|star|model|reliabl\w*|consistently good|"
+    r"best(?! way)|brilliant|excellent|amazing|awesome|disciplined|top|strong\w*|nails?|solid|well|excel\w*|shin\w*|star|model|reliabl\w*|consistently good|"
     r"does (?:it|this) right|doing right|strengths?|pair (?:them |him |her )?with|learn from|role model|better than|"
     r"gets? it right|on point|crush\w*|killing it)\b", re.I)
 _GAP = re.compile(
@@ -77,7 +82,7 @@ _GAP = re.compile(
     r"monolog\w*|ramble\w*|over[- ]?talk\w*|talk over|happy ears|weak spots?|watch[- ]outs?|needs? work|"
     r"improve on|work on|stop\w*|quit\w*)\b", re.I)
 _BOTH = re.compile(
-    r"\b(good and bad|strengths and (?:weak\w*|gaps)|weak\w* and strengths|either way|overall|rundown|run-down|"
+    r"\b(and who['’]?s not|and who isn['’]?t|or not\b|good and bad|strengths and (?:weak\w*|gaps)|weak\w* and strengths|either way|overall|rundown|run-down|"
     r"read on|pros and cons|how (?:is|are|'s)\s+\w+\s+doing|doing on|any pattern|patterns?|profile|summary|"
     r"snapshot|picture|where (?:is|'s)\s+\w+\s+at|changed?)\b", re.I)
 _ABOUT_A_REP = re.compile(  # the rest of a question about a person who may be a rep
@@ -178,8 +183,8 @@ def read_question(question: str, roster: Roster, classifier: ThemeClassifier, ve
     whole does, or whether coaching on a theme helped; a request for advice that names no
     rep ("how do I coach a rep who ...") is for the playbooks."""
     named, unknown = roster.named(question)
-    if rep and rep not in named:
-        named = (rep, *named)
+    if rep and rep not in named and (_HELPED.search(question) or _ABOUT_PATTERNS.search(question)):
+        named = (rep, *named)  # --rep Dana "what are her recurring gaps?"; a playbook question keeps the filter only
     advice = bool(_ADVICE.search(question))
     about_behaviour = bool(_STRENGTH.search(question) or _GAP.search(question) or _BOTH.search(question))
     asks = _WHO_ASKS.search(question)
@@ -194,13 +199,13 @@ def read_question(question: str, roster: Roster, classifier: ThemeClassifier, ve
             return None
         if not (who or team or (helped and coaching and _PAST.search(question))):
             return None
-    theme = _theme(question, classifier, vector, named + unknown)
+    theme = _theme(_COMPOUND.sub(r"\1-thread", question), classifier, vector, named + unknown)
     polarity = _polarity(question, theme, classifier)
     if named:
-        if helped and (coaching or not advice):
-            return FloorReading("helped", named, theme, None)
         if advice:
             return FloorReading("mixed", named, theme, polarity)
+        if helped:
+            return FloorReading("helped", named, theme, None)
         if not who:
             return FloorReading("rep", named, theme, polarity)
     elif helped and coaching and not who and not team:

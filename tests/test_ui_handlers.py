@@ -17,6 +17,7 @@ from core.errors import ConfigError
 from evals.ratings import FeedbackLog
 from ingest.files import MAX_BYTES
 from ui import coaching, handlers, render, uploads
+from ui.chart import chart_svg
 from ui.uploads import Upload
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,9 +63,12 @@ def test_ask_returns_a_cited_answer_with_the_quote_highlighted(kb):
     first = answer["citations"][0]
     assert "Discovery Coach › Objection Handling: The AECR Framework" in panel
     assert first["source"] in panel
-    assert "<mark>Acknowledge — Validate the concern without agreeing or arguing</mark>" in panel
+    assert "<strong><mark>Acknowledge</mark></strong><mark> — Validate the concern without agreeing or " \
+           "arguing</mark>" in panel  # the playbook's bold kept, the quote marked across it
+    assert "**" not in panel
+    assert 'data-message="1"' in panel and "For: “How do I handle a timing objection?”" in panel
     visible = re.sub(r"<details>.*?</details>", "", panel, flags=re.S)  # a long passage's folded whole text
-    assert visible.count("<mark>") == len(answer["citations"])
+    assert visible.count('<sup class="coach-ref">') == len(answer["citations"])
 
 
 @pytest.mark.slow
@@ -98,7 +102,7 @@ def test_a_user_error_shows_the_library_message(kb):
 
 @pytest.mark.slow
 def test_markup_in_a_call_note_is_shown_as_text(kb):
-    history, panel = handlers.chat_turn(kb, "What did the buyer say about onboarding?", None, rep="Nora Quill")
+    history, panel = handlers.chat_turn(kb, "What did the buyer at Lantern Bikes say about onboarding?", None)
     message = history["messages"][1]["content"]
     assert handlers.latest_answer(history)["grounded"]
     for shown in (message, panel):
@@ -130,9 +134,23 @@ def test_render_escapes_observation_evidence_and_model_text():
 def test_highlight_ignores_emphasis_and_whitespace_differences():
     passage = "Intro line.\n\n**Acknowledge** — Validate\n   the concern <now>.\n\nTail."
     html = render.highlight(passage, [(1, "Acknowledge — Validate the concern <now>.")])
-    assert "<mark>Acknowledge — Validate\n   the concern &lt;now&gt;.</mark><sup class=\"coach-ref\">[1]</sup>" in html
+    assert ("<p><strong><mark>Acknowledge</mark></strong><mark> — Validate</mark><br><mark>the concern "
+            "&lt;now&gt;.</mark><sup class=\"coach-ref\">[1]</sup></p>") in html
     missing = render.highlight("Some text.", [(2, "not in there")])
     assert "<mark>not in there</mark>" in missing
+
+
+def test_passages_render_as_markdown_with_quotes_marked_across_cells():
+    passage = ("## Objections\n\n| Category | Share |\n|---|---|\n| **Budget** | 48% |\n| Timing | 32% |\n\n"
+               "- first `code` item\n  - nested *point*\n\n```\nfenced <b>\n```\n\nSee [x](javascript:alert(1)).")
+    html = render.highlight(passage, [(1, "Budget | 48%"), (2, "nested point")])
+    assert '<h4 class="coach-md-h">Objections</h4>' in html
+    assert "<th>Category</th>" in html and "<td>Timing</td>" in html
+    assert '<td><strong><mark>Budget</mark></strong></td><td><mark>48%</mark><sup class="coach-ref">[1]</sup></td>' in html
+    assert "<ul><li>first <code>code</code> item<ul><li><mark>nested </mark><em><mark>point</mark><sup" in html
+    assert "<pre><code>fenced &lt;b&gt;</code></pre>" in html
+    assert "<a" not in html and "**" not in html and "|---" not in html and "```" not in html
+    assert "[x](javascript:alert(1))" in html  # a link in a note stays text
 
 
 # -- Feedback ---------------------------------------------------------------------------
@@ -154,6 +172,22 @@ def test_feedback_is_stored_with_question_answer_and_citations_and_exported(kb):
     assert items[1].id.startswith("fb-") and "Wrote" in message
 
 
+@pytest.mark.slow
+def test_the_fast_evaluation_runs_from_the_app_and_thumbs_down_answers_are_listed(kb):
+    summary, metrics, report = handlers.run_fast_eval(kb)
+    assert summary.startswith("**Fast evaluation finished** in ") and "13 dev questions" in summary
+    assert {"hit@1", "mrr", "must_mention", "mental_model_coverage"} <= set(metrics["Metric"])
+    assert report.startswith("# coach evaluation") and str(kb.data_dir) not in report
+    assert handlers.latest_eval_report(kb) == report  # saved as the latest, as coach eval --fast does
+    FeedbackLog(kb.data_dir).record(question="What do we charge?", answer="**Bold** claim [1]", grounded=True,
+                                    rating="down", comment="prices are not in the playbooks")
+    note, rows = handlers.thumbs_down(kb)
+    assert note.endswith("to review.")
+    assert rows.iloc[0].tolist()[1:] == ["What do we charge?", "prices are not in the playbooks", "Bold claim [1]"]
+    message, path = handlers.export_feedback(kb)
+    assert "/" not in message.split(".jsonl")[0] and str(kb.data_dir) not in message and Path(path).exists()
+
+
 def test_feedback_log_skips_a_damaged_line_and_dedupes_questions(tmp_path):
     log = FeedbackLog(tmp_path)
     log.record(question="Q one?", answer="a", grounded=True, rating="down", comment="first")
@@ -165,6 +199,12 @@ def test_feedback_log_skips_a_damaged_line_and_dedupes_questions(tmp_path):
 
 
 # -- Knowledge --------------------------------------------------------------------------
+def stored_key(kb, suffix: str) -> str:
+    """The document key of the one stored file whose key ends with ``suffix``."""
+    (key,) = [k for k in kb.docstore.documents() if k.endswith(suffix)]
+    return key
+
+
 @pytest.mark.slow
 def test_an_upload_named_to_escape_lands_inside_the_data_dir(kb, tmp_path):
     given = tmp_path / "evil.md"
@@ -172,15 +212,22 @@ def test_an_upload_named_to_escape_lands_inside_the_data_dir(kb, tmp_path):
     message, report = handlers.ingest_uploads(kb, [Upload(given, "../../evil.md")])
     row = report.iloc[0]
     assert row["Status"] == "added", (message, report.to_dict("records"))
-    stored = Path(kb.docstore.documents()[row["Stored as"]].path)
+    assert row["Stored as"] == "uploads/calls/evil.md"  # no server path, no unique-name prefix
+    key = stored_key(kb, "-evil.md")
+    stored = Path(kb.docstore.documents()[key].path)
     calls = (Path(kb.data_dir) / "uploads" / "calls").resolve()
     assert stored.parent == calls and stored.name.endswith("-evil.md") and ".." not in stored.name
     assert not (Path(kb.data_dir).parent.parent / "evil.md").exists()
     again, _ = handlers.ingest_uploads(kb, [Upload(given, "..\\..\\evil.md")])
     assert "1 unchanged" in again
     assert len(list(calls.iterdir())) == 1  # identical bytes are stored once
-    assert "Removed" in handlers.remove_source(kb, row["Stored as"])
-    assert not stored.exists() and row["Stored as"] not in kb.docstore.documents()
+    message, removal = handlers.remove_source(kb, key)
+    assert message == "Removed uploads/calls/evil.md."
+    assert not stored.exists() and key not in kb.docstore.documents()
+    assert handlers.undo_removal(kb, removal) == "uploads/calls/evil.md is back in the store."
+    assert stored.exists() and key in kb.docstore.documents()
+    assert "Removed" in handlers.remove_source(kb, key)[0]
+    assert not stored.exists()
 
 
 @pytest.mark.slow
@@ -216,31 +263,40 @@ def test_a_playbook_upload_goes_to_the_playbooks_folder(kb, tmp_path):
     try:
         _, report = handlers.ingest_uploads(kb, [Upload(given, "guide.md")], playbook=True)
         assert report.iloc[0]["Status"] == "added"
-        assert report.iloc[0]["Stored as"].startswith("uploads/playbooks/")
-        assert kb.docstore.documents()[report.iloc[0]["Stored as"]].kind == "playbook"
+        assert report.iloc[0]["Stored as"] == "uploads/playbooks/guide.md"
+        assert kb.docstore.documents()[stored_key(kb, "-guide.md")].kind == "playbook"
         assert handlers.ingest_uploads(kb, [Upload(given, "guide.txt")], playbook=True)[1].iloc[0]["Status"] == "rejected"
     finally:
-        handlers.remove_source(kb, report.iloc[0]["Stored as"])
+        handlers.remove_source(kb, stored_key(kb, "-guide.md"))
 
 
 @pytest.mark.slow
 def test_store_listing_and_removing_a_source_that_was_not_uploaded(kb):
-    summary, listing = handlers.store_listing(kb)
+    summary, listing, choices = handlers.store_listing(kb)
     assert "2 playbooks" in summary
     assert set(listing["Kind"]) == {"Playbook", "Call notes"}
-    source = next(s for s in listing["Source"] if s.endswith("discovery-coach.md"))
+    assert "playbooks/discovery-coach.md" in set(listing["Source"])  # relative to the knowledge folder
+    assert not any(s.startswith(("/", "knowledge/")) for s in listing["Source"])
+    label, source = next(c for c in choices if c[0] == "playbooks/discovery-coach.md")
     path = Path(kb.docstore.documents()[source].path)
+    question = handlers.removal_question(kb, source)
+    assert question.startswith("Remove the playbook **playbooks/discovery-coach.md** and its ")
+    assert "undo" in question
     try:
-        message = handlers.remove_source(kb, source)
-        assert message.startswith(f"Removed {source}. The file is still in ")
+        message, removal = handlers.remove_source(kb, source)
+        assert message.startswith(f"Removed {label}. The file itself is still in the knowledge folder")
+        assert str(kb.data_dir) not in message and str(path.parent) not in message
         assert source not in kb.docstore.documents()
         assert path.exists()  # a file it did not upload is never deleted
-        assert not kb.ask("How do I handle a timing objection?").citations or all(
-            c.source != source for c in kb.ask("How do I handle a timing objection?").citations)
+        assert all(c.source != source for c in kb.ask("How do I handle a timing objection?").citations)
+        assert handlers.undo_removal(kb, removal) == f"{label} is back in the store."
+        assert kb.docstore.documents()[source].kind == "playbook"
     finally:
-        kb.ingest([path])
+        if source not in kb.docstore.documents():
+            kb.ingest([path])
     assert source in kb.docstore.documents()
-    assert handlers.remove_source(kb, "nope.md").endswith("(it may have been removed already).")
+    assert handlers.remove_source(kb, "nope.md")[0].endswith("(it may have been removed already).")
+    assert handlers.undo_removal(kb, None) == "Nothing to undo."
 
 
 def test_safe_names_use_an_allow_listed_suffix():
@@ -327,7 +383,7 @@ def test_memory_tabs_show_an_empty_state_without_a_taxonomy(tmp_path):
         assert coaching.theme_labels(store) == {}
         view = coaching.observations_view(store, rep=None)
         assert view.message.startswith("No observations yet — ingest call notes")
-        assert view.table.empty and view.chart.empty
+        assert view.table.empty and not view.chart.series
         assert coaching.interventions_table(store)[0].startswith("No coaching interventions")
         assert coaching.model_choices(store) == []
         assert "No bank.json" in coaching.model_view(store, "discovery-playbook")[0]
@@ -342,11 +398,37 @@ def test_observations_filter_by_rep_with_evidence_and_a_weekly_chart(kb):
     assert set(view.table["Rep"]) == {"Dana Okafor"}
     evidence = coaching.evidence_for(kb, view.observations, 0)
     assert "<blockquote>" in evidence and "dana-okafor" in evidence
-    assert list(view.chart.columns) == ["week", "theme", "facts"] and view.chart["facts"].sum() > 0
+    rates = view.chart.values()
+    assert rates and all(0 <= rate <= 1 for weeks in rates.values() for rate in weeks.values())
+    assert view.chart.title == "Gap rate by week — Dana Okafor" and view.chart.measure == "gap"
     gaps = coaching.observations_view(kb, rep="Dana Okafor", polarity="gap", include_one_offs=True)
     assert set(gaps.table["Type"]) <= {"gap"}
     late = coaching.observations_view(kb, rep="Dana Okafor", date_from="2030-01-01")
     assert late.table.empty and late.message == "No observations match these filters."
+    assert not late.chart.series and "No observations match" in chart_svg(late.chart)
+    bad = coaching.observations_view(kb, rep="Dana Okafor", date_to="soon")
+    assert bad.message == "To date 'soon' is not a date; write it as 2026-09-01"
+
+
+@pytest.mark.slow
+def test_the_chart_is_the_gap_rate_by_week_of_the_listed_themes_with_sessions(kb):
+    view = coaching.observations_view(kb, rep="Dana Okafor")
+    themes = {coaching.theme_labels(kb)[o.theme] for o in view.observations}
+    assert set(view.chart.values()) == themes
+    for o in view.observations:
+        drawn = view.chart.values()[coaching.theme_labels(kb)[o.theme]]
+        assert drawn == {w.week: round(w.gap_rate, 3) for w in o.trend}
+    assert [m.date for m in view.chart.sessions] == ["2026-09-21"]
+    strengths = coaching.observations_view(kb, rep="Dana Okafor", polarity="strength")
+    assert strengths.chart.measure == "strength"
+    for label, weeks in strengths.chart.values().items():
+        assert all(round(1 - view.chart.values().get(label, {}).get(w, 1 - r), 3) == r for w, r in weeks.items())
+    late = coaching.observations_view(kb, rep="Dana Okafor", date_from="2026-10-01")
+    assert all(w >= "2026-09-28" for weeks in late.chart.values().values() for w in weeks)
+    assert not late.chart.sessions
+    svg = chart_svg(view.chart)
+    assert svg.count('class="coach-point"') == sum(len(w) for w in view.chart.values().values())
+    assert 'class="coach-session" data-date="2026-09-21"' in svg
 
 
 @pytest.mark.slow

@@ -16,9 +16,12 @@ import gradio as gr
 from core.errors import ConfigError
 from ingest.files import MAX_BYTES
 from ui import coaching, handlers, render, uploads
+from ui.chart import RateChart, chart_svg
+from ui.script import HEAD
 from ui.theme import CSS, theme
 
 ASK_CONCURRENCY = 8  # questions answered at once; ingest runs one at a time
+INGEST_HINT = "Uploaded files are stored in the data dir and ingested; the report lists what happened to each file."
 
 
 def warm_up(kb) -> None:
@@ -75,10 +78,10 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
             question = gr.Textbox(placeholder="Ask a question, e.g. How do I handle a timing objection?",
                                   show_label=False, lines=1, max_lines=4, submit_btn="Ask",
                                   elem_id="coach-question")
-            comment = gr.Textbox(label="Feedback comment (optional)", lines=1, max_lines=3,
+            comment = gr.Textbox(label="Feedback comment (optional)", lines=1, max_lines=3, visible=False,
                                  placeholder="What was missing or wrong? Type it, then press thumbs up or "
-                                             "down under the answer")
-            feedback_note = gr.Markdown()
+                                             "down under the answer", elem_id="coach-comment")
+            feedback_note = gr.Markdown(elem_id="coach-feedback-note")
             with gr.Accordion("Options", open=False):
                 with gr.Row():
                     rep = gr.Dropdown([("Everyone", "")] + coaching.rep_names(kb), value="",
@@ -89,7 +92,8 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
 
     def on_ask(text, state, rep_name, passages):
         state, panel = handlers.chat_turn(kb, text, state, rep=rep_name or None, k=int(passages))
-        return state, state["messages"], panel, ""
+        # the comment box once there is an answer to comment on; an earlier "Thanks" goes
+        return state, state["messages"], panel, "", gr.update(visible=bool(state["answers"])), ""
 
     def on_like(state, note, event: gr.LikeData):
         if event.liked not in (True, False):
@@ -106,18 +110,21 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
 
     def on_load(state, rep_name):
         reps = [("Everyone", "")] + coaching.rep_names(kb)
-        return (*handlers.restore(state), gr.update(choices=reps, value=rep_name or ""))
+        messages, panel = handlers.restore(state)
+        return (messages, panel, gr.update(choices=reps, value=rep_name or ""),
+                gr.update(visible=handlers.latest_answer(state) is not None))
 
-    ask_io = dict(fn=on_ask, inputs=[question, history, rep, k], outputs=[history, chatbot, sources, question],
+    ask_io = dict(fn=on_ask, inputs=[question, history, rep, k],
+                  outputs=[history, chatbot, sources, question, comment, feedback_note],
                   concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
     question.submit(**ask_io)
     chatbot.example_select(on_example, None, question).then(**ask_io)
     chatbot.like(on_like, [history, comment], [feedback_note, comment])
     chatbot.select(on_select, [history], [sources])
-    chatbot.clear(lambda: (handlers.new_history(), render.sources_html(None), ""), None,
-                  [history, sources, feedback_note])
+    chatbot.clear(lambda: (handlers.new_history(), render.sources_html(None), "", gr.update(visible=False, value="")),
+                  None, [history, sources, feedback_note, comment])
     # on page load: the conversation this browser had before a reload, and the current reps
-    return dict(fn=on_load, inputs=[history, rep], outputs=[chatbot, sources, rep])
+    return dict(fn=on_load, inputs=[history, rep], outputs=[chatbot, sources, rep, comment])
 
 
 # -- Observations -----------------------------------------------------------------------
@@ -127,11 +134,13 @@ def _observations_tab(kb) -> dict:
         rep = gr.Dropdown(label="Rep", scale=2, elem_id="coach-obs-rep")
         theme_pick = gr.Dropdown(label="Theme", scale=2)
         polarity = gr.Radio([("All", ""), ("Strengths", "strength"), ("Gaps", "gap")], value="",
-                            label="Strength / gap", scale=2)
-        date_from = gr.DateTime(label="From", include_time=False, type="string", scale=1)
-        date_to = gr.DateTime(label="To", include_time=False, type="string", scale=1)
+                            label="Strength / gap", scale=2, elem_id="coach-obs-polarity")
+        date_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", max_lines=1, scale=1,
+                               min_width=120, elem_id="coach-obs-from")
+        date_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", max_lines=1, scale=1, min_width=120,
+                             elem_id="coach-obs-to")
         one_offs = gr.Checkbox(label="Include one-off facts", value=False, scale=1)
-    message = gr.Markdown()
+    message = gr.Markdown(elem_id="coach-obs-message")
     listed = gr.State([])
     table = gr.Dataframe(headers=coaching.OBSERVATION_COLUMNS, interactive=False, wrap=True,
                          label="Observations", max_height=420, elem_classes="coach-table",
@@ -141,10 +150,7 @@ def _observations_tab(kb) -> dict:
         with gr.Column(scale=2, min_width=320):
             evidence = gr.HTML(coaching.evidence_for(kb, [], None), elem_id="coach-evidence")
         with gr.Column(scale=3):
-            chart = gr.BarPlot(x="week", y="facts", color="theme", x_title="Week starting", y_title="Facts",
-                               height=360, label="Themes over time", colors_in_legend=[],
-                               elem_id="coach-chart")
-            legend = gr.HTML()  # the plot's own legend does not draw inside a tab (gradio 6.31)
+            chart = gr.HTML(chart_svg(RateChart()), elem_id="coach-chart")
     gr.Markdown("### Trend per rep and theme\nEach week's calls that judged the theme, and the share that "
                 "showed the gap.")
     trend = gr.Dataframe(headers=coaching.TREND_COLUMNS, interactive=False, wrap=True, max_height=320,
@@ -158,17 +164,17 @@ def _observations_tab(kb) -> dict:
 
     def refresh(rep_name, theme_id, polarity_value, start, end, include_one_offs):
         view = coaching.observations_view(kb, rep_name, theme_id, polarity_value, start, end, include_one_offs)
-        note, rows = coaching.interventions_table(kb, rep_name)
+        note, rows = coaching.interventions_table(kb, rep_name, theme_id, start, end)
         return (view.message, view.table, view.observations, coaching.evidence_for(kb, [], None),
-                gr.update(value=view.chart, label=view.chart_title, color_map=view.colors or None),
-                render.legend_html(view.colors), note, rows, view.trend)
+                chart_svg(view.chart), note, rows, view.trend)
 
     filters = [rep, theme_pick, polarity, date_from, date_to, one_offs]
-    outputs = [message, table, listed, evidence, chart, legend, interventions_note, interventions, trend]
+    outputs = [message, table, listed, evidence, chart, interventions_note, interventions, trend]
     for control in (rep, theme_pick, polarity, one_offs):
         control.input(refresh, filters, outputs)  # user changes only, not the tab's own refresh
-    for control in (date_from, date_to):
-        control.change(refresh, filters, outputs)
+    for control in (date_from, date_to):  # a typed date counts once it is complete: Enter or leaving the box
+        control.submit(refresh, filters, outputs)
+        control.blur(refresh, filters, outputs)
 
     def on_row(observations, event: gr.SelectData):
         row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
@@ -218,23 +224,30 @@ def _knowledge_tab(kb) -> dict:
             playbook = gr.Checkbox(label="These are playbooks (markdown guides everyone should follow)")
             ingest = gr.Button("Ingest", variant="primary", elem_id="coach-ingest")
         with gr.Column(scale=3):
-            ingest_note = gr.Markdown("Uploaded files are stored in the data dir and ingested; "
-                                      "the report lists what happened to each file.")
+            ingest_note = gr.Markdown(INGEST_HINT, elem_id="coach-ingest-note")
             report = gr.Dataframe(headers=handlers.REPORT_COLUMNS, interactive=False, wrap=True,
                                   label="Ingest report", max_height=300, elem_classes="coach-table",
                                   elem_id="coach-report", column_widths=["20%", "42%", "12%", "26%"])
     gr.Markdown("### In the store")
-    summary = gr.Markdown()
+    summary = gr.Markdown(elem_id="coach-store-summary")
     listing = gr.Dataframe(headers=handlers.STORE_COLUMNS, interactive=False, wrap=True, max_height=420,
-                           column_widths=["12%", "54%", "10%", "16%", "8%"], elem_classes="coach-table")
+                           column_widths=["12%", "54%", "10%", "16%", "8%"], elem_classes="coach-table",
+                           elem_id="coach-store")
     with gr.Row():
-        to_remove = gr.Dropdown(label="Remove a source", choices=[], scale=4)
-        remove = gr.Button("Remove", variant="stop", scale=1)
-    remove_note = gr.Markdown()
+        to_remove = gr.Dropdown(label="Remove a source", choices=[], scale=4, elem_id="coach-remove-pick")
+        remove = gr.Button("Remove…", variant="stop", scale=1, elem_id="coach-remove")
+    with gr.Row(visible=False) as confirm_row:
+        question = gr.Markdown(elem_id="coach-remove-question")
+        confirm = gr.Button("Yes, remove", variant="stop", scale=0, elem_id="coach-remove-confirm")
+        cancel = gr.Button("Cancel", scale=0, elem_id="coach-remove-cancel")
+    with gr.Row():
+        remove_note = gr.Markdown(elem_id="coach-remove-note")
+        undo = gr.Button("Undo", visible=False, scale=0, elem_id="coach-remove-undo")
+    removed = gr.State(None)  # the last removal, for Undo
 
     def listing_outputs():
-        text, rows = handlers.store_listing(kb)
-        return text, rows, gr.update(choices=list(rows["Source"]), value=None)
+        text, rows, choices = handlers.store_listing(kb)
+        return text, rows, gr.update(choices=choices, value=None)
 
     def on_ingest(chosen, is_playbook, progress=gr.Progress()):
         given = [uploads.Upload(Path(f), Path(f).name) for f in chosen or []]
@@ -243,36 +256,76 @@ def _knowledge_tab(kb) -> dict:
         )
         return (note, rows, None, *listing_outputs())
 
-    def on_remove(source):
-        return (handlers.remove_source(kb, source), *listing_outputs())
+    def on_ask_removal(source):
+        text = handlers.removal_question(kb, source)
+        asks = text.startswith("Remove ")
+        return (gr.update(visible=asks), text if asks else "", "" if asks else (text or "Choose a source to remove."),
+                gr.update(visible=False))
 
-    ingest.click(on_ingest, [files, playbook], [ingest_note, report, files, summary, listing, to_remove],
-                 concurrency_limit=1, concurrency_id="ingest")
-    remove.click(on_remove, [to_remove], [remove_note, summary, listing, to_remove],
-                 concurrency_limit=1, concurrency_id="ingest")
-    return dict(fn=listing_outputs, inputs=None, outputs=[summary, listing, to_remove])
+    def on_remove(source):
+        text, removal = handlers.remove_source(kb, source)
+        return (gr.update(visible=False), text, gr.update(visible=removal is not None), removal, *listing_outputs())
+
+    def on_undo(removal):
+        return (handlers.undo_removal(kb, removal), gr.update(visible=False), None, *listing_outputs())
+
+    listed = [summary, listing, to_remove]
+    ingest.click(on_ingest, [files, playbook], [ingest_note, report, files, *listed],
+                 concurrency_limit=1, concurrency_id="ingest", show_progress_on=[report])
+    files.upload(lambda: INGEST_HINT, None, [ingest_note], show_progress="hidden")  # a stale "choose files" goes
+    remove.click(on_ask_removal, [to_remove], [confirm_row, question, remove_note, undo], show_progress="hidden")
+    cancel.click(lambda: (gr.update(visible=False), ""), None, [confirm_row, remove_note], show_progress="hidden")
+    confirm.click(on_remove, [to_remove], [confirm_row, remove_note, undo, removed, *listed],
+                  concurrency_limit=1, concurrency_id="ingest", show_progress_on=[remove_note])
+    undo.click(on_undo, [removed], [remove_note, undo, removed, *listed],
+               concurrency_limit=1, concurrency_id="ingest", show_progress_on=[remove_note])
+    to_remove.input(lambda: (gr.update(visible=False), ""), None, [confirm_row, remove_note], show_progress="hidden")
+
+    def on_open():
+        return (*listing_outputs(), gr.update(visible=False))
+
+    return dict(fn=on_open, inputs=None, outputs=[*listed, confirm_row])
 
 
 # -- Evals ------------------------------------------------------------------------------
 def _evals_tab(kb) -> dict:
-    gr.Markdown("Evaluations run with `coach eval`: it scores retrieval and answers on the golden question "
-                "sets and compares runs. The latest report is shown below.")
+    gr.Markdown("Evaluations score retrieval and answers on the golden question sets. Run the fast one here "
+                "(the same as `coach eval --fast`, a few seconds); the full suite runs with `coach eval`.")
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
-            report = gr.Markdown(handlers.NO_EVAL_REPORT)
-        with gr.Column(scale=2):
-            gr.Markdown("### Feedback → eval questions\nAnswers rated thumbs-down in the Ask tab can seed "
-                        "new golden questions (`coach eval --add-feedback` adds them for review).")
+        with gr.Column(scale=3, min_width=300):
+            run = gr.Button("Run the fast evaluation", variant="primary", elem_id="coach-eval-run")
+            summary = gr.Markdown(elem_id="coach-eval-summary")
+            metrics = gr.Dataframe(headers=handlers.EVAL_COLUMNS, interactive=False, wrap=True, visible=False,
+                                   label="Metrics", elem_classes="coach-table", elem_id="coach-eval-metrics",
+                                   column_widths=["28%", "14%", "16%", "42%"])
+            with gr.Accordion("Latest report", open=False):
+                report = gr.Markdown(handlers.NO_EVAL_REPORT, elem_id="coach-eval-report")
+        with gr.Column(scale=2, min_width=300):
+            gr.Markdown("### Thumbs-down answers\nAnswers rated thumbs-down in the Ask tab, with the comment "
+                        "left, to review; exported, they seed new golden questions (`coach eval --add-feedback`).")
+            disliked_note = gr.Markdown(elem_id="coach-thumbs-down-note")
+            disliked = gr.Dataframe(headers=handlers.FEEDBACK_COLUMNS, interactive=False, wrap=True,
+                                    max_height=420, elem_classes="coach-table", elem_id="coach-thumbs-down",
+                                    column_widths=["18%", "30%", "26%", "26%"])
             export = gr.Button("Export thumbs-down questions", size="md")
-            note = gr.Markdown()
+            note = gr.Markdown(elem_id="coach-export-note")
             exported = gr.File(label="Eval questions (JSONL)", interactive=False, visible=False)
+
+    def on_run():
+        text, rows, markdown = handlers.run_fast_eval(kb)
+        return text, gr.update(value=rows, visible=not rows.empty), markdown
 
     def on_export():
         text, path = handlers.export_feedback(kb)
         return text, gr.update(value=path, visible=path is not None)
 
+    def on_open():
+        return (handlers.latest_eval_report(kb), *handlers.thumbs_down(kb))
+
+    run.click(on_run, None, [summary, metrics, report], concurrency_limit=1, concurrency_id="eval",
+              show_progress_on=[summary])
     export.click(on_export, None, [note, exported])
-    return dict(fn=lambda: handlers.latest_eval_report(kb), inputs=None, outputs=[report])
+    return dict(fn=on_open, inputs=None, outputs=[report, disliked_note, disliked])
 
 
 # -- serving ----------------------------------------------------------------------------
@@ -284,7 +337,7 @@ def serve(kb, host: str = "127.0.0.1", port: int = 7860,
     try:
         app.launch(
             server_name=host, server_port=port, auth=auth, auth_message="Sign in to coach",
-            prevent_thread_lock=True, quiet=True, show_error=True, theme=theme(), css=CSS,
+            prevent_thread_lock=True, quiet=True, show_error=True, theme=theme(), css=CSS, head=HEAD,
             max_file_size=MAX_BYTES, footer_links=["settings"],
             allowed_paths=[str(Path(kb.data_dir) / handlers.EXPORT_FILE)],
         )

@@ -7,7 +7,6 @@ without coaching memory yet (no call notes, no taxonomy) shows an empty state.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from core.errors import CoachError, InputError
-from core.names import same_rep
-from core.records import Evidence, Intervention, Observation
+from core.records import Intervention, Observation
 from ui import render
+from ui.chart import RateChart, RatePoint, RateSeries, SessionMark
 
 NO_OBSERVATIONS = "No observations yet — ingest call notes (Knowledge tab or `coach ingest knowledge/`)."
 NO_MODELS = "No mental models yet — they are built from `knowledge/bank.json` when knowledge is ingested."
@@ -29,9 +28,7 @@ class ObservationsView:
     message: str  # empty when there are rows
     table: pd.DataFrame
     observations: list[Observation] = field(default_factory=list)  # in table order
-    chart: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["week", "theme", "facts"]))
-    chart_title: str = ""
-    colors: dict[str, str] = field(default_factory=dict)  # theme label -> colour, stable across filters
+    chart: RateChart = field(default_factory=RateChart)
     trend: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TREND_COLUMNS))
 
 
@@ -65,28 +62,87 @@ def observations_view(kb, rep: str | None = None, theme: str | None = None, pola
         start, end = _day(date_from, "From"), _day(date_to, "To")
         everything = kb.observations(rep=rep or None, include_one_offs=True)
     except CoachError as error:
-        return ObservationsView(str(error), empty)
+        return ObservationsView(str(error), empty, chart=RateChart(empty=str(error)))
     if not everything:
-        return ObservationsView(NO_OBSERVATIONS, empty)
+        return ObservationsView(NO_OBSERVATIONS, empty, chart=RateChart(empty=NO_OBSERVATIONS))
     labels = theme_labels(kb)
     labels |= {o.theme: _pretty(o.theme) for o in everything if o.theme not in labels}
-    colors = theme_colors({o.theme: labels[o.theme] for o in everything})
+    colors = theme_colors(labels)
     wanted = [o for o in everything
               if (include_one_offs or o.promoted) and _matches(o, theme, polarity, start, end)]
-    charted = [o for o in everything if _matches(o, theme, polarity, start, end)]
-    chart = theme_timeline(charted, labels, start, end, keep=evidence_by(kb, rep) if rep else None)
-    title = f"Facts per week by theme — {rep or 'all reps'}"
-    colors = {label: colour for label, colour in colors.items() if label in set(chart["theme"])}
+    chart = rate_chart(kb, wanted, labels, colors, rep, polarity, start, end)
     if not wanted:
-        return ObservationsView("No observations match these filters.", empty, [], chart, title, colors)
+        return ObservationsView("No observations match these filters.", empty, [], chart)
     wanted.sort(key=lambda o: (o.last_seen, o.calls), reverse=True)
     rows = [[o.rep or "Team: " + ", ".join(o.reps), labels.get(o.theme, _pretty(o.theme)), o.polarity,
              o.statement, o.calls, _seen(o)] for o in wanted]
-    return ObservationsView("", pd.DataFrame(rows, columns=OBSERVATION_COLUMNS), wanted, chart, title, colors,
-                            trend_table(wanted, labels))
+    return ObservationsView("", pd.DataFrame(rows, columns=OBSERVATION_COLUMNS), wanted, chart,
+                            trend_table(wanted, labels, start, end))
 
 
-def trend_table(observations: list[Observation], labels: dict[str, str]) -> pd.DataFrame:
+def rate_chart(kb, observations: list[Observation], labels: dict[str, str], colors: dict[str, str],
+               rep: str | None, polarity: str | None, start: date | None, end: date | None) -> RateChart:
+    """Each listed theme's rate by week (weeks that overlap From..To), one line per theme.
+
+    The rate is the share of the calls that judged the theme which showed the gap (the
+    strength, when the filter is Strengths); with all reps, their calls are added up per
+    week. Coaching sessions on the charted themes, in the period, are marked on it.
+    """
+    measure = "strength" if polarity == "strength" else "gap"
+    who = rep or "all reps"
+    title = (f"Share of calls showing the strength, by week — {who}" if measure == "strength"
+             else f"Gap rate by week — {who}")
+    weeks: dict[str, dict[str, list[int]]] = {}  # theme -> week -> [calls, gap calls]
+    counted: set[tuple[str, str]] = set()
+    for o in observations:
+        if o.rep is None or (o.rep, o.theme) in counted:
+            continue
+        counted.add((o.rep, o.theme))
+        for w in o.trend:
+            if _in_period(w.week, start, end):
+                tally = weeks.setdefault(o.theme, {}).setdefault(w.week, [0, 0])
+                tally[0] += w.calls
+                tally[1] += w.gap_calls
+    series = []
+    for theme_id in sorted(weeks, key=lambda t: labels.get(t, t)):
+        points = []
+        for week, (calls, gaps) in sorted(weeks[theme_id].items()):
+            rate = gaps / calls if calls else 0.0
+            points.append(RatePoint(week, 1 - rate if measure == "strength" else rate, calls, gaps))
+        label = labels.get(theme_id, _pretty(theme_id))
+        series.append(RateSeries(label, colors.get(theme_id, _PALETTE[0]), tuple(points)))
+    sessions = session_marks(kb, rep, set(weeks), labels, start, end) if series else ()
+    empty = "No calls judged these themes in this period." if observations else "No observations match these filters."
+    return RateChart(title, measure, tuple(series), sessions, empty)
+
+
+def session_marks(kb, rep: str | None, themes: set[str], labels: dict[str, str],
+                  start: date | None, end: date | None) -> tuple[SessionMark, ...]:
+    """One mark per coaching-session date on the charted themes, its sessions in the tooltip."""
+    try:
+        items = kb.interventions(rep=rep or None)
+    except CoachError:
+        return ()
+    by_day: dict[str, list[str]] = {}
+    for i in items:
+        day = _iso(i.date)
+        if i.theme not in themes or day is None or (start and day < start) or (end and day > end):
+            continue
+        by_day.setdefault(i.date, []).append(
+            f"{i.rep}, {labels.get(i.theme, _pretty(i.theme))} ({_verdict(i.helped)}): {' '.join(i.action.split())}")
+    return tuple(SessionMark(day, f"Coaching session {day}\n" + "\n".join(lines))
+                 for day, lines in sorted(by_day.items()))
+
+
+def _in_period(week: str, start: date | None, end: date | None) -> bool:
+    monday = _iso(week)
+    if monday is None:
+        return False
+    return not ((start and monday + timedelta(days=6) < start) or (end and monday > end))
+
+
+def trend_table(observations: list[Observation], labels: dict[str, str],
+                start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Per rep and theme, each week's calls that judged the theme and the share with the gap,
     so a coach sees what changed after an intervention."""
     rows, seen = [], set()
@@ -95,6 +151,8 @@ def trend_table(observations: list[Observation], labels: dict[str, str]) -> pd.D
             continue
         seen.add((o.rep, o.theme))
         for w in o.trend:
+            if not _in_period(w.week, start, end):
+                continue
             rows.append([o.rep, labels.get(o.theme, _pretty(o.theme)), w.week, w.calls, w.gap_calls,
                          f"{w.gap_rate:.0%}"])
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
@@ -113,60 +171,17 @@ _PALETTE = ("#4f46e5", "#f59e0b", "#10b981", "#ef4444", "#0ea5e9", "#a855f7", "#
 
 
 def theme_colors(labels: dict[str, str]) -> dict[str, str]:
-    """A colour per theme label, in theme id order, so narrowing the filters never repaints a theme."""
-    return {label: _PALETTE[i % len(_PALETTE)] for i, (_, label) in enumerate(sorted(labels.items()))}
-
-
-def theme_timeline(observations: list[Observation], labels: dict[str, str],
-                   start: date | None = None, end: date | None = None,
-                   keep: Callable[[Evidence], bool] | None = None) -> pd.DataFrame:
-    """One row per (week, theme): how many facts (dated evidence quotes) fall in that week.
-
-    ``keep`` picks the evidence to count (e.g. one rep's, out of team observations).
-    """
-    seen: set[tuple[str, str, str, str]] = set()
-    rows = []
-    for o in observations:
-        for e in o.evidence:
-            day = _iso(e.date)
-            key = (o.theme, e.source, e.date, e.quote)
-            if day is None or key in seen or (start and day < start) or (end and day > end):
-                continue
-            if keep is not None and not keep(e):
-                continue
-            seen.add(key)
-            week = day - timedelta(days=day.weekday())
-            rows.append({"week": week.isoformat(), "theme": labels.get(o.theme, _pretty(o.theme))})
-    if not rows:
-        return pd.DataFrame(columns=["week", "theme", "facts"])
-    frame = pd.DataFrame(rows).groupby(["week", "theme"]).size().reset_index(name="facts")
-    return frame.sort_values(["week", "theme"]).reset_index(drop=True)
-
-
-def evidence_by(kb, rep: str) -> Callable[[Evidence], bool]:
-    """A test for "this evidence quote comes from one of ``rep``'s call notes"."""
-    notes: dict[tuple[str, str], list] = {}
-    for note in kb.docstore.notes():
-        notes.setdefault((note.source, note.date), []).append(note)
-
-    def keep(evidence: Evidence) -> bool:
-        candidates = notes.get((evidence.source, evidence.date), [])
-        if len(candidates) > 1:  # a CSV export holds several calls on one day
-            quote = _squash(evidence.quote)
-            candidates = [n for n in candidates if quote in _squash(n.body)] or candidates
-        return any(same_rep(n.rep, rep) for n in candidates)
-
-    return keep
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.replace("*", "").replace("_", "").split()).lower()
+    """A colour per theme id, in theme id order, so narrowing the filters never repaints a theme."""
+    return {theme_id: _PALETTE[i % len(_PALETTE)] for i, theme_id in enumerate(sorted(labels))}
 
 
 INTERVENTION_COLUMNS = ["Date", "Rep", "Theme", "Coaching action", "Before", "After", "Result"]
 
 
-def interventions_table(kb, rep: str | None = None) -> tuple[str, pd.DataFrame]:
+def interventions_table(kb, rep: str | None = None, theme: str | None = None, date_from: str | None = None,
+                        date_to: str | None = None) -> tuple[str, pd.DataFrame]:
+    """Coaching sessions for the filters (rep, theme, From..To); a bad date is reported by the
+    observations view, so here it only leaves that bound open."""
     empty = pd.DataFrame(columns=INTERVENTION_COLUMNS)
     try:
         items: list[Intervention] = kb.interventions(rep=rep or None)
@@ -174,6 +189,10 @@ def interventions_table(kb, rep: str | None = None) -> tuple[str, pd.DataFrame]:
         return str(error), empty
     if not items:
         return "No coaching interventions found yet — they come from coaching-session notes.", empty
+    start, end = _day_or_none(date_from), _day_or_none(date_to)
+    items = [i for i in items if (not theme or i.theme == theme) and _on_or_between(i.date, start, end)]
+    if not items:
+        return "No coaching interventions match these filters.", empty
     labels = theme_labels(kb)
     rows = [[i.date, i.rep, labels.get(i.theme, _pretty(i.theme)), i.action,
              _counts(i.before), _counts(i.after), _verdict(i.helped)]
@@ -213,6 +232,18 @@ def _day(value: Any, label: str) -> date | None:
     if day is None:
         raise InputError(f"{label} date {value!r} is not a date; write it as 2026-09-01")
     return day
+
+
+def _day_or_none(value: Any) -> date | None:
+    try:
+        return _day(value, "")
+    except InputError:
+        return None
+
+
+def _on_or_between(day: str, start: date | None, end: date | None) -> bool:
+    when = _iso(day)
+    return when is None or not ((start and when < start) or (end and when > end))
 
 
 def _iso(value: str | None) -> date | None:

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from core.records import MentalModel, ModelVersion, Observation
+from ui import markdown
 
-_CONTEXT_CHARS = 220  # passage text shown on each side of a highlighted quote
+_SHORT_PASSAGE = 700  # characters: a passage this short is shown whole
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -62,22 +63,34 @@ def answer_markdown(answer: dict[str, Any]) -> str:
     return body
 
 
-def sources_html(answer: dict[str, Any] | None) -> str:
-    """The sources panel: one card per cited passage, every quote marked within it."""
+def sources_html(answer: dict[str, Any] | None, message: int | None = None) -> str:
+    """The sources panel: one card per cited passage, every quote marked within it, under the
+    question it belongs to. ``message`` is the answer's index in the chat, so the page can tie
+    the answer's ``[n]`` markers to these cards."""
     if answer is None:
         return _panel_note("Sources appear here", "Each answer lists the playbook sections and call notes it "
                            "quotes, with the quoted sentence highlighted.")
+    asked = _asked(answer, message)
     if answer.get("error"):
-        return _panel_note("No sources", "The question could not be answered; see the message in the chat.")
+        return _panel_note("No sources", "The question could not be answered; see the message in the chat.", asked)
     citations = answer.get("citations") or []
     if not citations:
         return _panel_note("No sources for this one",
                            "Nothing in the playbooks or call notes supports an answer, so coach did not "
                            "guess. Try rephrasing, or ask about discovery, objections, next steps, "
-                           "pipeline reviews or coaching.")
+                           "pipeline reviews or coaching.", asked)
     cards = [_source_card(group) for group in _group_by_passage(citations)]
     count = f"{len(citations)} citation{'s' if len(citations) != 1 else ''}"
-    return f'<div class="coach-sources"><div class="coach-sources-title">Sources · {count}</div>{"".join(cards)}</div>'
+    return (f'<div class="coach-sources"{asked[0]}><div class="coach-sources-title">Sources · {count}</div>'
+            f'{asked[1]}{"".join(cards)}</div>')
+
+
+def _asked(answer: dict[str, Any], message: int | None) -> tuple[str, str]:
+    """The panel's attribute naming its chat message, and the line naming its question."""
+    attribute = f' data-message="{int(message)}"' if message is not None else ""
+    question = " ".join(str(answer.get("question") or "").split())
+    line = f'<div class="coach-sources-question">For: “{text(question)}”</div>' if question else ""
+    return attribute, line
 
 
 def _group_by_passage(citations: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -94,8 +107,9 @@ def _source_card(group: list[dict[str, Any]]) -> str:
     kind = "Call note" if first["section"].startswith("Call note") else "Playbook"
     section = " › ".join(text(part.strip()) for part in first["section"].split(">"))
     passage = highlight(first.get("text") or first["quote"], [(int(c["n"]), c["quote"]) for c in group])
+    numbers = " ".join(str(int(c["n"])) for c in group)
     return (
-        '<div class="coach-source">'
+        f'<div class="coach-source" id="coach-source-{int(first["n"])}" data-refs="{numbers}" tabindex="-1">'
         f'<div class="coach-source-head">{refs}<span class="coach-kind">{kind}</span></div>'
         f'<div class="coach-section">{section}</div>'
         f'<div class="coach-path">{text(first["source"])}</div>'
@@ -104,32 +118,44 @@ def _source_card(group: list[dict[str, Any]]) -> str:
     )
 
 
-def _panel_note(title: str, body: str) -> str:
-    return (f'<div class="coach-sources coach-empty"><div class="coach-sources-title">{text(title)}</div>'
-            f"<p>{text(body)}</p></div>")
+def _panel_note(title: str, body: str, asked: tuple[str, str] = ("", "")) -> str:
+    return (f'<div class="coach-sources coach-empty"{asked[0]}><div class="coach-sources-title">{text(title)}</div>'
+            f"{asked[1]}<p>{text(body)}</p></div>")
 
 
 # -- highlighting -----------------------------------------------------------------------
 def highlight(passage: str, quotes: Sequence[tuple[int, str]]) -> str:
-    """The passage as escaped HTML with each quote wrapped in ``<mark>``.
+    """The passage rendered as the playbook renders (tables, lists, emphasis) with each quote
+    marked (``<mark>`` and its ``[n]``).
 
     Quotes are verbatim modulo whitespace and markdown emphasis, so matching ignores
-    both. Long passages show the text around the quotes, with the whole passage folded
-    below. A quote that cannot be placed is shown above the passage.
+    both. A long passage shows the blocks that hold its quotes, with the whole passage
+    folded below. A quote that cannot be placed is shown above the passage.
     """
-    shown = re.sub(r"\n[ \t]*\n+", "\n", passage.replace("**", "").replace("__", "")).strip()
-    spans, unplaced = _spans(shown, quotes)
-    if not spans:
-        lead = "".join(f'<div class="coach-quote"><mark>{text(q)}</mark> '
-                       f'<span class="coach-ref">[{n}]</span></div>' for n, q in unplaced)
-        return lead + f'<div class="coach-text">{text(shown)}</div>'
-    windows = _windows(spans, len(shown))
-    excerpt = " <span class=\"coach-ellipsis\">…</span> ".join(_marked(shown, spans, start, end) for start, end in windows)
-    if windows == [(0, len(shown))]:
-        return f'<div class="coach-text">{excerpt}</div>'
-    whole = _marked(shown, spans, 0, len(shown))
-    return (f'<div class="coach-text">{excerpt}</div>'
-            f'<details><summary>Whole passage</summary><div class="coach-text">{whole}</div></details>')
+    spans, unplaced = _spans(passage, quotes)
+    lead = "".join(f'<div class="coach-quote"><mark>{text(_plain(q))}</mark> '
+                   f'<span class="coach-ref">[{n}]</span></div>' for n, q in unplaced)
+    source = markdown.marked(passage.strip("\n"), spans)
+    whole = f'<div class="coach-text coach-md">{markdown.to_html(source)}</div>'
+    if len(passage) <= _SHORT_PASSAGE or not spans:
+        return lead + whole
+    parts, inside, kept = markdown.blocks(source), False, []
+    for index, part in enumerate(parts):
+        holds = markdown.START in part or markdown.END in part
+        if holds or inside:
+            kept.append(index)
+        inside = part.rfind(markdown.START) > part.rfind(markdown.END) if holds else inside
+    if len(kept) == len(parts):
+        return lead + whole
+    pieces, last = [], None
+    for index in kept:
+        if last is not None and index != last + 1:
+            pieces.append('<div class="coach-ellipsis">…</div>')
+        pieces.append(parts[index])
+        last = index
+    excerpt = "".join(p if p.startswith("<div") else markdown.to_html(p) for p in pieces)
+    return (f'{lead}<div class="coach-text coach-md">{excerpt}</div>'
+            f"<details><summary>Whole passage</summary>{whole}</details>")
 
 
 def find_quote(passage: str, quote: str) -> tuple[int, int] | None:
@@ -164,32 +190,6 @@ def _spans(passage: str, quotes: Sequence[tuple[int, str]]):
     return merged, unplaced
 
 
-def _windows(spans, length: int) -> list[tuple[int, int]]:
-    windows: list[tuple[int, int]] = []
-    for start, end, _ in spans:
-        lo, hi = max(0, start - _CONTEXT_CHARS), min(length, end + _CONTEXT_CHARS)
-        if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], hi)
-        else:
-            windows.append((lo, hi))
-    return windows
-
-
-def _marked(passage: str, spans, lo: int, hi: int) -> str:
-    out, cursor = [], lo
-    for start, end, numbers in spans:
-        if end <= lo or start >= hi:
-            continue
-        out.append(text(passage[cursor:start]))
-        refs = ",".join(str(n) for n in numbers)
-        out.append(f'<mark>{text(passage[start:end])}</mark><sup class="coach-ref">[{refs}]</sup>')
-        cursor = end
-    out.append(text(passage[cursor:hi]))
-    prefix = "…" if lo > 0 else ""
-    suffix = "…" if hi < len(passage) else ""
-    return prefix + "".join(out) + suffix
-
-
 # -- coaching memory --------------------------------------------------------------------
 def evidence_html(observation: Observation, theme_label: str) -> str:
     """One observation with its verbatim evidence quotes and the notes they come from."""
@@ -208,13 +208,6 @@ def evidence_html(observation: Observation, theme_label: str) -> str:
         f"{text(observation.first_seen)} → {text(observation.last_seen)}</div>"
         f'<ul class="coach-evidence-list">{items}</ul></div>'
     )
-
-
-def legend_html(colors: dict[str, str]) -> str:
-    """Colour swatches naming the themes of the chart."""
-    items = "".join(f'<span class="coach-legend-item"><span class="coach-swatch" style="background:{text(colour)}">'
-                    f"</span>{text(label)}</span>" for label, colour in colors.items())
-    return f'<div class="coach-legend">{items}</div>' if items else ""
 
 
 def model_markdown(model: MentalModel) -> str:

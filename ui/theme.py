@@ -15,7 +15,7 @@ def theme() -> gr.themes.Base:
 
 
 CSS = """
-.gradio-container { max-width: 1400px !important; margin: 0 auto; }
+.gradio-container { max-width: 1400px !important; margin: 0 auto; min-width: 0 !important; width: 100% !important; }
 .coach-table table, .coach-table td, .coach-table th, .coach-table span { font-family: var(--font) !important; }
 #coach-header { display: flex; align-items: baseline; gap: 12px; padding: 4px 2px 0; }
 #coach-header h1 { font-size: 1.6rem; margin: 0; font-weight: 700; letter-spacing: -0.01em; }
@@ -41,6 +41,27 @@ sup.coach-ref { margin-left: 1px; }
 .coach-passage summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .coach-ellipsis { color: var(--body-text-color-subdued); }
 #coach-sources-panel { max-height: 640px; overflow-y: auto; padding-right: 4px; }
+.coach-sources-question { font-weight: 600; line-height: 1.35; margin-top: -6px; }
+.coach-source.coach-focus { box-shadow: 0 0 0 3px var(--color-accent-soft), 0 0 0 1px var(--color-accent); }
+.coach-source.coach-hover { background: var(--background-fill-secondary); border-color: var(--color-accent); }
+.coach-source:focus { outline: none; }
+a.coach-cite { color: var(--color-accent); font-weight: 700; cursor: pointer; text-decoration: none;
+  border-radius: 3px; padding: 0 1px; }
+a.coach-cite:hover, a.coach-cite:focus, a.coach-cite.coach-cite-on { background: #fde68a; color: #1f2937; }
+.coach-md { white-space: normal; }
+.coach-md p { margin: 0 0 6px; }
+.coach-md ul, .coach-md ol { margin: 0 0 6px; padding-left: 1.3em; }
+.coach-md li { margin: 1px 0; }
+.coach-md h3, .coach-md h4, .coach-md h5, .coach-md h6 { font-size: 0.95rem; margin: 6px 0 4px; }
+.coach-md blockquote { margin: 0 0 6px; padding: 2px 10px; border-left: 3px solid var(--border-color-primary); }
+.coach-md pre { white-space: pre-wrap; background: var(--background-fill-secondary); padding: 6px 8px;
+  border-radius: 6px; font-size: 0.82rem; margin: 0 0 6px; }
+.coach-md code { font-family: var(--font-mono); font-size: 0.85em; }
+.coach-md-table { overflow-x: auto; margin: 0 0 6px; }
+.coach-md table { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
+.coach-md th, .coach-md td { border: 1px solid var(--border-color-primary); padding: 3px 6px; text-align: left;
+  vertical-align: top; }
+.coach-md th { background: var(--background-fill-secondary); font-weight: 600; }
 
 .coach-observation h4 { margin: 6px 0 2px; font-size: 1rem; line-height: 1.35; }
 .coach-meta { color: var(--body-text-color-subdued); font-size: 0.82rem; }
@@ -56,5 +77,22 @@ sup.coach-ref { margin-left: 1px; }
 .coach-legend { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 0.85rem; padding: 0 8px; }
 .coach-legend-item { display: inline-flex; align-items: center; gap: 6px; }
 .coach-swatch { width: 12px; height: 12px; border-radius: 3px; display: inline-block; }
+.coach-chart { margin: 0; }
+.coach-chart figcaption { font-weight: 600; margin: 0 0 4px; }
+.coach-chart-svg { width: 100%; height: auto; display: block; max-height: 420px; }
+.coach-chart-svg .coach-grid { stroke: var(--border-color-primary); stroke-width: 1; }
+.coach-chart-svg text { font-family: var(--font); font-size: 13px; fill: var(--body-text-color-subdued); }
+.coach-chart-svg .coach-axis-title { font-weight: 600; }
+.coach-chart-svg .coach-session-label { fill: #fff; font-size: 11px; font-weight: 700; }
+.coach-session-swatch { display: inline-block; width: 18px; height: 14px; border-radius: 3px; background: #334155;
+  color: #fff; font-size: 11px; font-weight: 700; text-align: center; line-height: 14px; }
 #coach-model-doc { padding: 4px 8px; }
+#coach-chat .bubble-wrap { padding-top: 40px; }  /* the label and the chat's buttons sit above the first line */
+
+@media (max-width: 700px) {  /* a phone: the page never scrolls sideways, wide tables scroll in place */
+  .coach-table .table-wrap { overflow-x: auto !important; }
+  .coach-chart-svg text { font-size: 20px !important; }
+  .coach-chart-svg .coach-session-label { font-size: 14px !important; }
+  #coach-header { flex-wrap: wrap; }
+}
 """

@@ -21,6 +21,7 @@ from ingest.files import MAX_BYTES, NOTE_SUFFIXES, PLAYBOOK_SUFFIXES
 CALLS_DIR = "calls"
 PLAYBOOK_DIR = "playbooks"
 INCOMING = ".incoming"  # where the web server spools uploads before they are placed
+TRASH = ".removed"  # the last removed upload, kept so the removal can be undone (hidden: never ingested)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,27 @@ def remove(path: Path, data_dir: Path) -> None:
     """Delete a placed file (and nothing outside the uploads folder)."""
     if is_upload(data_dir, path):
         Path(path).unlink(missing_ok=True)
+
+
+def trash(path: Path, data_dir: Path) -> Path | None:
+    """Move a placed file into the trash (emptied first: only the last removal is kept)."""
+    if not is_upload(data_dir, path) or not Path(path).exists():
+        return None
+    folder = uploads_dir(data_dir) / TRASH
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    target = folder / Path(path).name
+    Path(path).replace(target)
+    return target
+
+
+def untrash(kept: Path, original: Path, data_dir: Path) -> None:
+    """Move a trashed file back to where it was (both inside the uploads folder)."""
+    folder = (uploads_dir(data_dir) / TRASH).resolve()
+    if Path(kept).resolve().parent == folder and is_upload(data_dir, original) and Path(kept).exists():
+        Path(original).parent.mkdir(parents=True, exist_ok=True)
+        Path(kept).replace(original)
 
 
 def _suffix(name: str) -> str:

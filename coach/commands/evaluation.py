@@ -42,21 +42,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _floors(args)
     from evals import golden
     from evals.gate import gate_regressions, load_gate_config
-    from evals.judge import build_judge
-    from evals.report import compare, load_report, render_comparison, render_problems, render_table, write_report
-    from evals.runner import run_suite
+    from evals.report import load_report, render_comparison, render_problems, render_table
+    from evals.runner import evaluate
 
     sets, subset = _selection(args, golden)
     baseline = load_report(Path(args.baseline)) if args.baseline else None
     if baseline is not None:
         _check_comparable(sets, subset, baseline, args.baseline)
     kb = open_kb(args)
-    report = run_suite(kb, sets, subset, judge=build_judge(kb.settings.llm))
-    comparison = regressions = None
-    if baseline is not None:
-        comparison = compare(report, baseline)
-        regressions = gate_regressions(report, baseline, load_gate_config())
-    saved = write_report(report, kb.data_dir, comparison=comparison)
+    report, comparison, saved = evaluate(kb, sets, subset, baseline)
+    regressions = gate_regressions(report, baseline, load_gate_config()) if baseline is not None else None
     if args.json:
         extra = {"report_path": str(saved.json_path)}
         if comparison is not None:
