@@ -99,7 +99,7 @@ def test_observation_evidence_is_verbatim_and_dated(store):
 
 def test_filters_and_human_output(store):
     dana = store("observations", "--rep", "Dana", "--polarity", "gap", "--json").json()
-    assert dana and all(o["polarity"] == "gap" for o in dana)
+    assert dana and all("gap" in (o["polarity"], (o["change"] or {}).get("was")) for o in dana)
     assert all(o["rep"] == "Dana Okafor" or "Dana Okafor" in o["reps"] for o in dana)
     result = store("observations", "--theme", "pitching-too-early")
     assert result.code == 0 and "Dana Okafor" in result.out
@@ -127,7 +127,9 @@ def test_mental_models_cite_playbooks_and_calls(store):
             assert f"[{citation['n']}]" in model["content"]
             assert normalise(citation["quote"]) in normalise((REPO / citation["source"]).read_text().replace('""', '"'))
     themes = store("model", "show", "coaching-themes", "--json").json()["content"]
-    assert "Dana Okafor, 2026-09-21, pitching-too-early: helped" in themes
+    assert "Dana Okafor, 2026-09-21, Pitching before discovery is done: helped" in themes
+    # the gap that turned after coaching is told as one story, with its dates
+    assert "## Changed after coaching" in themes and "after coaching on 2026-09-21" in themes
     assert "did not help" in themes
 
 
