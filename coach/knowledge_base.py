@@ -26,7 +26,7 @@ from core.store import LAYOUT, Store
 from ingest.files import discover
 from ingest.roots import Roots, legacy_roots
 from memory.floor_answers import answer_from_floor, render
-from memory.floor_questions import Roster, read_question
+from memory.floor_questions import Roster, nicknames, read_question
 from rag.answerer import Answerer, clean_question
 from rag.docstore import Docstore
 from rag.embedder import Embedder
@@ -152,10 +152,13 @@ class KnowledgeBase:
     def _roster(self) -> Roster:
         generation = self.docstore.generation()
         if getattr(self, "_roster_memo", (None, None))[0] != generation:
-            reps = tuple(sorted({n.rep for n in self.docstore.notes()}))
-            words = {w.lower() for c in self.docstore.chunks() if c.kind == "playbook"
-                     for w in re.findall(r"[A-Za-z][a-z]+", c.text)}
-            self._roster_memo = (generation, Roster(reps, frozenset(words)))
+            notes = self.docstore.notes()
+            words = frozenset(w.lower() for c in self.docstore.chunks() if c.kind == "playbook"
+                              for w in re.findall(r"[A-Za-z][a-z]+", c.text))
+            bodies: dict[str, list[str]] = {}
+            for note in notes:
+                bodies.setdefault(note.rep, []).append(note.body)
+            self._roster_memo = (generation, Roster(tuple(sorted(bodies)), words, nicknames(bodies, words)))
         return self._roster_memo[1]
 
     def _answer_from_floor(self, question: str, reading: FloorReading, k: int) -> Answer:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ingest.blocks import LIST_ITEM, list_items, parse_blocks
-from ingest.markdown import SENTENCE_END
 from ingest.transcript import is_transcript_line
 
 UnitKind = Literal["sentence", "item", "row", "line", "turn"]
@@ -22,6 +21,12 @@ _BOLD_LEAD = re.compile(r"^\*\*[^*]{2,60}\*\*")
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+")
 _TREE = re.compile(r"^[\s│├└─|`]+")
 MIN_WORDS = 3
+# A sentence ends at . ! or ? before a space, whatever case follows: notes are often typed or
+# dictated in lower case ("... the indicator noise. she opened with ..."). Not after an
+# abbreviation or an initial ("vs. six months", "e.g. a", "J. Smith").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bapprox\.)(?<!\bmrs\.)"
+    r"(?<!\b[A-Za-z]\.)(?<!\b(?:mr|ms|dr|cf)\.)\s+(?=[A-Za-z0-9\"“*(\[])")
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def _paragraph_units(text: str):
         if _BOLD_LEAD.match(line):
             yield "sentence", line, line, True, 0
             continue
-        for sentence in SENTENCE_END.split(line if line else joined):
+        for sentence in _SENTENCE_END.split(line if line else joined):
             sentence = sentence.strip()
             if sentence:
                 yield "sentence", sentence, sentence, False, 0

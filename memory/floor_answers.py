@@ -40,7 +40,7 @@ def answer_from_floor(reading: FloorReading, observations: Sequence[Observation]
         return _helped(reading, interventions, label)
     if reading.intent == "team":
         return _team(reading, promoted, about)
-    if reading.intent == "who":
+    if reading.intent == "who" or (reading.intent == "mixed" and not reading.reps):
         chosen = [o for o in promoted if o.rep and o.theme == reading.theme and _reads(o, reading.polarity)]
         chosen.sort(key=lambda o: (-o.calls, o.rep))
         if not chosen:

@@ -20,8 +20,9 @@ names no rep is an unknown rep.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,7 +43,7 @@ _WHO_ASKS = re.compile(  # a question that asks which reps: it starts so (a clau
 _WHO_PLAYBOOK = re.compile(  # "who should I bring in", "who signs": about buyers and deals, not reps
     r"(who (?:should|do|to|would|else|signs|owns|decides|is the|are the)|who['’]s the (?:buyer|economic|champion|decision))\b", re.I)
 _TEAM_ASKS = re.compile(  # the team as the subject of the question
-    r"\b(team[- ]wide|team[- ]level|whole[- ](?:team|floor)|(?:the|my|our) team(?:['’]s)?|as a (?:team|group)|are we|"
+    r"\b(team[- ]wide|team[- ]level|whole[- ](?:team|floor|squad|crew|group)|the (?:squad|crew)|(?:the|my|our) team(?:['’]s)?|as a (?:team|group)|are we|"
     r"(?:a |the )?team (?:problems?|things?|issues?|patterns?|habits?)|"
     r"across (?:the )?(?:board|team|reps|floor|everyone)|collectively|shared|in common|"
     r"(?:several|multiple|more than one|many|most|all) (?:of (?:the|my|our) )?reps?)\b", re.I)
@@ -67,7 +68,7 @@ _COACHING = re.compile(
     r"intervention|assignment|drill\w*|practi[cs]\w*)\b", re.I)
 _ADVICE = re.compile(
     r"\b(how (?:should|do|can|would) (?:i|we)|what (?:should|can|do) (?:i|we|she|he|they)|how to|playbook|framework|"
-    r"tips?|advice|suggest\w*|recommend\w*|fix (?:his|her|their|it|this)|get (?:him|her|them) to|"
+    r"tips?|advice|suggest\w*|recommend\w*|fix (?:his|her|their|this)|get (?:him|her|them) to|"
     r"lock (?:it|this) in|example questions?|questions (?:should|could|to)|coach (?:him|her|them)|"
     r"what would you|per (?:our|the))\b", re.I)
 _STRENGTH = re.compile(
@@ -90,7 +91,7 @@ _ABOUT_A_REP = re.compile(  # the rest of a question about a person who may be a
     r"patterns?|habits?|discovery|pitch\w*|demo\w*|talk\w*|prep\w*|forecast\w*|next steps?|opening|handl\w*|"
     r"session|1:1|read on|rundown|picture|keep\w*|still|stopp?ed|any good)\b", re.I)
 _PERSON_SLOT = re.compile(
-    r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|where(?:['’]s| is)|is|has|did|does|was|with|for|about|coach(?:ing)?|help(?:ed)?|"
+    r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|where(?:['’]s| is)|is|are|has|did|does|was|with|for|about|coach(?:ing)?|help(?:ed)?|"
     r"coached|on|and|re|give me|tell me about|what about)\s+)"
     r"(?P<name>[A-Z][a-z]{2,}(?:\s+[A-Z][a-z'-]{2,})?)(?=['’]s\b|\s|[,?.!:;-]|$)(?!\s+(?:Corp|Inc|Ltd|LLC|Co|Group)\b)")
 _LEADING_NAME = re.compile(r"^(?P<name>[A-Z][a-z]{2,})(?=['’]s\b|\s*[,:;\u2013\u2014-])")  # "Dagny: any patterns?"
@@ -110,6 +111,7 @@ class Roster:
 
     reps: tuple[str, ...]
     vocabulary: frozenset[str] = frozenset()  # lower-case words of the playbooks: not people
+    nicknames: dict[str, str] = field(default_factory=dict)  # "hattie" -> "Harriet Lindqvist" (see nicknames())
 
     def named(self, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(known reps named, capitalised names in a person's place that name no rep)."""
@@ -119,7 +121,7 @@ class Roster:
         initials = set(_INITIAL.findall(question)) - {"I", "A"}
         for rep in self.reps:
             first = rep.split()[0][0].upper()
-            if _names(rep, lowered, words, self.reps, self.vocabulary) or (
+            if self._names(rep, lowered, words) or (
                     first in initials and [r.split()[0][0].upper() for r in self.reps].count(first) == 1):
                 found.append(rep)
         unknown = []
@@ -127,35 +129,65 @@ class Roster:
             name = m.group("name")
             if _COMPANY.search(name):
                 continue
-            first = name.split()[0]
-            key = first.lower()
-            if key in _NOT_NAMES or key in self.vocabulary or any(_names(r, [w.lower() for w in name.split()],
-                                                                           name.split(), self.reps) for r in self.reps):
+            key = name.split()[0].lower()
+            if key in _NOT_NAMES or key in self.vocabulary or any(
+                    self._names(r, [w.lower() for w in name.split()], name.split()) for r in self.reps):
                 continue
             unknown.append(name)
         return tuple(found), tuple(dict.fromkeys(unknown))
 
-
-def _names(rep: str, lowered: list[str], words: list[str], everyone: Iterable[str],
-           vocabulary: frozenset[str] = frozenset()) -> bool:
-    """Does one of the question's words name this rep (see the module's docstring)?"""
-    parts = [p.lower() for p in re.split(r"[\s]+", rep) if p]
-    first, rest = parts[0], parts[1:]
-    for word, raw in zip(lowered, words):
-        if word.endswith("s") and word[:-1] in (first, *rest):  # "odiles gaps": a possessive typed without '
-            word = word[:-1]
-        if word in (first, *rest) or word in [p for r in rest for p in r.split("-")]:
-            return True
-        if len(raw) == 1:
-            continue  # a lone initial is read from the whole question (_initials)
-        if len(word) >= 3 and raw[:1].isupper() and word not in _NOT_NAMES and word not in vocabulary:
-            if first.startswith(word) or (len(word) >= 4 and word in first):
-                return _unique(word, rep, everyone)
-            if _close(word, first[: len(word)]) and len(word) >= 3 and word[:2] == first[:2]:
-                return _unique(word, rep, everyone)
+    def _names(self, rep: str, lowered: list[str], words: list[str]) -> bool:
+        """Does one of the question's words name this rep (see the module's docstring)?"""
+        parts = [p.lower() for p in rep.split()]
+        first, rest = parts[0], parts[1:]
+        own = {first, *rest, *(p for r in rest for p in r.split("-"))}
+        for word, raw in zip(lowered, words):
+            if word.endswith("s") and word[:-1] in own:  # "odiles gaps": a possessive typed without '
+                word = word[:-1]
+            if word in own or self.nicknames.get(word) == rep:
+                return True
+            if len(raw) == 1 or len(word) < 3 or word in _NOT_NAMES or word in self.vocabulary:
+                continue  # a lone initial is read from the whole question; a playbook word is nobody
+            typed_as_name = raw[:1].isupper()  # lower case: only a longer, exact part of the name
+            shortest = 3 if typed_as_name else 5
+            close = ((first.startswith(word) and len(word) >= shortest) or (len(word) >= max(4, shortest) and word in first)
+                     or (typed_as_name and word[:2] == first[:2] and _close(word, first[: len(word)])))
+            if close and _unique(word, rep, self.reps):
+                return True
             if len(word) >= 5 and _close(word, first):
                 return True
-    return False
+        return False
+
+
+_AFTER_DETERMINER = re.compile(r"\b(?:the|a|an|our|their|his|her|its|this|my|your|every|each)\s+([A-Za-z]+)",
+                               re.IGNORECASE)
+
+
+def nicknames(bodies: dict[str, list[str]], vocabulary: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Names the notes call a rep by ("Hattie" for Harriet, "Dez" for Desmond): a word that
+    starts like the rep's first name (its first two letters) or sits inside it, found in at
+    least two of that rep's notes and in none of the other reps' notes, and not a playbook
+    word. ``bodies`` maps each rep to the texts of their notes."""
+    seen: dict[str, dict[str, int]] = {}
+    uses: Counter[str] = Counter()
+    after_determiner: Counter[str] = Counter()  # "the calendar", "their bay": things, not people
+    for rep, texts in bodies.items():
+        for text in texts:
+            words = [w.lower() for w in re.findall(r"\b[A-Za-z][a-z]{2,9}\b", text)]
+            uses.update(words)
+            for word in set(words):
+                seen.setdefault(word, {}).setdefault(rep, 0)
+                seen[word][rep] += 1
+            after_determiner.update(m.lower() for m in _AFTER_DETERMINER.findall(text))
+    found = {}
+    for word, counts in seen.items():
+        if len(counts) != 1 or word in vocabulary or word in _NOT_NAMES or after_determiner[word] * 3 >= uses[word]:
+            continue
+        (rep, notes), = counts.items()
+        first = rep.split()[0].lower()
+        if notes >= 2 and word != first and (word[:2] == first[:2] or (len(word) >= 4 and word in first)):
+            found[word] = rep
+    return found
 
 
 def _unique(word: str, rep: str, everyone: Iterable[str]) -> bool:
@@ -195,7 +227,7 @@ def read_question(question: str, roster: Roster, classifier: ThemeClassifier, ve
     if not named:
         if unknown and not who and not team and _ABOUT_A_REP.search(question):
             return FloorReading("unknown_rep", unknown=unknown[0])
-        if advice:
+        if advice and not who:
             return None
         if not (who or team or (helped and coaching and _PAST.search(question))):
             return None
@@ -214,7 +246,7 @@ def read_question(question: str, roster: Roster, classifier: ThemeClassifier, ve
         return FloorReading("team", (), theme, polarity)
     if theme is None:
         return FloorReading("unknown_theme", named, None, polarity, unknown=question) if about_behaviour else None
-    return FloorReading("who", named, theme, polarity)
+    return FloorReading("mixed" if advice else "who", named, theme, polarity)
 
 
 def _theme(question: str, classifier: ThemeClassifier, vector: np.ndarray, names: tuple[str, ...]) -> str | None:

@@ -29,6 +29,16 @@ Progress = Callable[[int, int, str], None]
 BATCH_FILES = 64  # documents embedded and written together: their vectors are held at once
 
 
+# Bump when parsing or unit splitting changes: every stored document is then read again once
+# (its texts mostly come back from the vector cache). The stored hash is the file's sha256
+# with this version.
+INDEX_VERSION = 2
+
+
+def document_hash(sha256: str) -> str:
+    return f"{sha256}:v{INDEX_VERSION}"
+
+
 @dataclass
 class _Tally:
     added: int = 0
@@ -98,7 +108,7 @@ class Indexer:
         try:
             content = read_text(file.path)
             previous = stored.get(file.source)
-            if previous is not None and previous.hash == content.sha256:
+            if previous is not None and previous.hash == document_hash(content.sha256):
                 tally.unchanged += 1
                 tally.files.append((file.source, "unchanged"))
                 return None
@@ -114,7 +124,7 @@ class Indexer:
             return None
         for problem in parsed.problems:
             tally.skipped.append(SkippedFile(file.source, problem))
-        return _Pending(file, content.sha256, parsed, previous is None,
+        return _Pending(file, document_hash(content.sha256), parsed, previous is None,
                         {c.id: split_units(c.text) for c in parsed.chunks})
 
     def _write(self, pending: list[_Pending], tally: _Tally, progress=None) -> None:

@@ -137,3 +137,18 @@ def test_playbook_questions_still_go_to_the_playbooks(ask):
     answer = ask("How do I handle a timing objection?").json()
     assert answer["floor"] is None and answer["grounded"]
     assert answer["citations"][0]["section"].endswith("The AECR Framework")
+
+
+def test_nicknames_come_from_the_notes_and_things_are_not_people():
+    from memory.floor_questions import nicknames
+
+    bodies = {
+        "Harriet Lindqvist": ["hattie opened with the agenda. the calendar was full.", "hattie asked about cost.",
+                              "put it on the calendar for friday"],
+        "Desmond Achterberg": ["dez jumped to the demo.", "so dez did it again", "their calendar is open"],
+    }
+    found = nicknames(bodies)
+    assert found == {"hattie": "Harriet Lindqvist", "dez": "Desmond Achterberg"}
+    roster = Roster(tuple(bodies), nicknames=found)
+    assert roster.named("has hattie got better since the 1:1?")[0] == ("Harriet Lindqvist",)
+    assert roster.named("rep pulled a deal, should I be mad?")[0] == ()  # "mad" is not Marco, nor anyone

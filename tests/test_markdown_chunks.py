@@ -75,3 +75,11 @@ def test_aecr_steps_are_marked_as_steps_in_order():
     aecr = next(c for c in chunks_of(DISCOVERY) if c.section.endswith("The AECR Framework"))
     steps = [u.display.split("**")[1] for u in split_units(aecr.text) if u.step]
     assert steps == ["Acknowledge", "Empathize", "Clarify", "Reframe"]
+
+
+def test_lowercase_dictated_notes_split_into_sentences_but_abbreviations_do_not():
+    units = split_units("ok so this is the debrief, recording in the car. she opened the deck at minute four. "
+                        "we compared it vs. six months ago, e.g. the old rota.")
+    assert [u.quote for u in units] == [
+        "ok so this is the debrief, recording in the car.", "she opened the deck at minute four.",
+        "we compared it vs. six months ago, e.g. the old rota."]

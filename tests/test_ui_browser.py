@@ -176,6 +176,13 @@ def test_markup_in_a_note_renders_inert(page):
     expect(page.locator("#coach-chat")).to_contain_text("<script>")
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#coach-sources-panel script, #coach-sources-panel img, #coach-chat img[src=x]").count() == 0
+    card = panel.locator(".coach-source", has_text="Lantern Bikes").first
+    card.get_by_role("button", name="Whole document").click()  # the whole note, read through the store
+    viewer = page.locator("#coach-doc-view .coach-doc-modal")
+    expect(viewer.locator(".coach-doc-title")).to_have_text("calls/2026-09-03-nora-quill-lantern-bikes.md")
+    expect(viewer).to_contain_text("<script>window.__pwned = 1</script>")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#coach-doc-view script, #coach-doc-view img").count() == 0
 
 
 def test_the_chart_draws_the_gap_rate_for_the_current_filters(page, server):
@@ -309,7 +316,7 @@ def test_sources_render_as_markdown_and_answer_markers_link_to_their_cards(page)
 
 TAB_CONTENT = {  # what shows once each tab has loaded
     "Ask": "#coach-sources-panel .coach-source",
-    "Observations": "#coach-chart svg.coach-chart-svg",
+    "Observations": "#coach-scorecard .coach-scorecard-table",
     "Mental models": "#coach-model-doc h1",
     "Knowledge": "#coach-store-summary strong",
     "Evals": "#coach-eval-run",
@@ -334,8 +341,56 @@ def test_every_tab_fits_the_screen_without_sideways_scrolling(browser, server, w
             widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
             shot(page, f"tab-{name.lower().replace(' ', '-')}-{width}.png")
             assert widths[0] <= widths[1], f"{name} at {width} px scrolls sideways: {widths[0]} > {widths[1]}"
+        for name, show in VIEWS.items():
+            show(page)
+            page.wait_for_timeout(300)
+            widths = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+            shot(page, f"view-{name}-{width}.png")
+            assert widths[0] <= widths[1], f"{name} at {width} px scrolls sideways: {widths[0]} > {widths[1]}"
     finally:
         context.close()
+
+
+def _rep_scorecard_and_session(page) -> None:
+    from playwright.sync_api import expect
+
+    open_tab(page, "Observations")
+    pick(page, "#coach-obs-rep", "Dana Okafor")
+    expect(page.locator("#coach-scorecard .coach-scorecard-card")).to_be_visible()
+    page.locator("#coach-interventions [data-testid=cell-0-0]").click()
+    expect(page.locator("#coach-intervention-detail .coach-calls").first).to_be_visible()
+
+
+def _model_history(page) -> None:
+    from playwright.sync_api import expect
+
+    open_tab(page, "Mental models")
+    page.locator("#coach-model-history-box").get_by_text("Version history").click()
+    expect(page.locator("#coach-model-history li.coach-added").first).to_be_visible()
+
+
+def _whole_document(page) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#coach-model-source-1").get_by_role("button", name="Whole document").click()
+    expect(page.locator("#coach-doc-view .coach-doc-modal table").first).to_be_visible()
+
+
+def _notes_search(page) -> None:
+    from playwright.sync_api import expect
+
+    page.keyboard.press("Escape")
+    open_tab(page, "Knowledge")
+    page.locator("#coach-notes-search textarea, #coach-notes-search input").first.fill("dana")
+    expect(page.locator("#coach-notes-note")).to_contain_text("match")
+
+
+VIEWS = {  # views inside the tabs, in this order, after the tabs themselves
+    "observations-rep": _rep_scorecard_and_session,
+    "model-history": _model_history,
+    "whole-document": _whole_document,
+    "knowledge-notes": _notes_search,
+}
 
 
 COUNT_PROGRESS = """() => {  // the most progress overlays on screen at one time, from now on
@@ -440,3 +495,125 @@ def test_evals_tab_runs_the_fast_evaluation_and_lists_thumbs_down_answers(page, 
     expect(exported).to_contain_text(re.compile(r"Wrote \d+ questions? to feedback-eval-questions\.jsonl"))
     assert str(server[1]) not in exported.inner_text() and "/" not in exported.inner_text().split(".jsonl")[0]
     shot(page, "evals-run.png")
+
+
+def test_the_scorecard_shows_every_rep_then_the_chosen_rep_in_full(page, server):
+    from playwright.sync_api import expect
+
+    from ui import coaching, scorecard
+
+    kb = server[2]
+    open_tab(page, "Observations")
+    every = page.locator("#coach-scorecard .coach-scorecard-table")
+    expect(every.locator("tbody tr")).to_have_count(len(kb.reps()))
+    dana = every.locator("tr[data-rep='Dana Okafor']")
+    expect(dana).to_contain_text("Pitching before discovery is done: gap, then strength after coaching on 2026-09-21")
+    expect(dana).to_contain_text("2026-09-21")
+    expect(every.locator("tr[data-rep='Nora Quill']")).to_contain_text("no coaching yet")
+    pick(page, "#coach-obs-rep", "Dana Okafor")
+    card = page.locator("#coach-scorecard .coach-scorecard-card[data-rep='Dana Okafor']")
+    (expected,) = scorecard.scorecards(kb, "Dana Okafor", coaching.theme_labels(kb))
+    expect(card.locator(".coach-scorecard-turned li")).to_have_count(len(expected.turned))
+    expect(card.locator(".coach-scorecard-turned")).to_contain_text(
+        "Pitching before discovery is done — gap, then strength after coaching on 2026-09-21")
+    coached = card.locator(".coach-scorecard-coaching")
+    expect(coached).to_contain_text(f"Last coaching: {expected.last_coaching}")
+    expect(coached.locator("li", has_text="Pitching before discovery is done")).to_contain_text("helped")
+    expect(card.locator(".coach-scorecard-gap li, .coach-scorecard-strength li")).to_have_count(
+        max(1, len(expected.gaps)) + max(1, len(expected.strengths)))  # an empty part says so in one line
+    shot(page, "observations-scorecard.png")
+
+
+def test_an_intervention_row_shows_the_calls_before_and_after_and_opens_them(page, server):
+    from playwright.sync_api import expect
+
+    from ui import coaching
+
+    kb = server[2]
+    open_tab(page, "Observations")
+    pick(page, "#coach-obs-rep", "Dana Okafor")
+    _, items, _ = coaching.interventions_listed(kb, "Dana Okafor")
+    row = next(n for n, i in enumerate(items) if i.theme == "pitching-too-early")
+    table = page.locator("#coach-interventions")
+    expect(table.locator(f"[data-testid=cell-{row}-2]")).to_contain_text("Pitching before discovery is done")
+    table.locator(f"[data-testid=cell-{row}-3]").click()
+    detail = page.locator("#coach-intervention-detail")
+    before, after = detail.locator(".coach-calls-before .coach-call"), detail.locator(".coach-calls-after .coach-call")
+    expect(before).to_have_count(items[row].before.calls)
+    expect(after).to_have_count(items[row].after.calls)
+    dates = [before.nth(n).get_attribute("data-date") for n in range(before.count())]
+    later = [after.nth(n).get_attribute("data-date") for n in range(after.count())]
+    assert dates == sorted(dates) and dates[-1] < "2026-09-21" <= later[0], (dates, later)
+    expect(before.first).to_contain_text("Tidewater Cold Chain")
+    expect(after.first.locator(".coach-badge")).to_have_text("strength")
+    shot(page, "observations-intervention-calls.png")
+    before.first.get_by_role("button", name="Whole document").click()
+    viewer = page.locator("#coach-doc-view .coach-doc-modal")
+    expect(viewer.locator(".coach-doc-title")).to_have_text("calls/2026-09-01-dana-okafor-tidewater-cold-chain.md")
+    expect(viewer).to_contain_text("Tidewater Cold Chain: first discovery call")
+    expect(viewer.locator(".coach-doc-close")).to_be_focused()
+    assert str(server[1]) not in viewer.inner_text()
+    page.keyboard.press("Escape")
+    expect(viewer).to_be_hidden()
+
+
+def test_model_markers_link_to_their_cards_and_history_is_a_change_list(page, server):
+    from playwright.sync_api import expect
+
+    open_tab(page, "Mental models")
+    document = page.locator("#coach-model-doc")
+    expect(document.get_by_role("heading", name="Discovery Playbook")).to_be_visible()
+    marker = document.locator("a.coach-mcite[data-n='3']").first
+    marker.hover()
+    card = page.locator("#coach-model-source-3")
+    expect(card).to_have_class(re.compile(r"\bcoach-hover\b"))
+    marker.click()
+    expect(card).to_have_class(re.compile(r"\bcoach-focus\b"))
+    expect(card).to_be_focused()
+    expect(card).to_be_in_viewport()
+    card.hover()
+    expect(document.locator("a.coach-mcite.coach-cite-on[data-n='3']")).to_have_count(1)
+    page.locator("#coach-model-history-box").get_by_text("Version history").click()
+    history = page.locator("#coach-model-history")
+    added = history.locator("li.coach-added")
+    expect(added.first).to_be_visible()
+    assert history.locator("pre, code.language-diff").count() == 0
+    lines = added.all_inner_texts()
+    assert lines and not any(line.startswith(("+", "-")) for line in lines)
+    overflowing = history.evaluate("(h) => Array.from(h.querySelectorAll('li')).filter("
+                                   "(li) => li.scrollWidth > li.clientWidth + 1).length")
+    assert overflowing == 0  # long lines wrap
+    shot(page, "mental-model-history.png")
+    page.locator("#coach-model-source-1").get_by_role("button", name="Whole document").click()
+    viewer = page.locator("#coach-doc-view .coach-doc-modal")
+    expect(viewer.locator(".coach-doc-title")).to_have_text("playbooks/discovery-coach.md")
+    expect(viewer.get_by_role("heading", name="2. Gap Selling (Keenan)")).to_be_visible()
+    expect(viewer.locator("table th").first).to_be_visible()  # the playbook's tables drawn as tables
+    assert "|---" not in viewer.inner_text() and str(server[1]) not in viewer.inner_text()
+    viewer.get_by_role("button", name="Close").click()
+    expect(viewer).to_be_hidden()
+    page.locator("#coach-model-source-1").get_by_role("button", name="Whole document").click()
+    expect(viewer).to_be_visible()  # the same document opens again
+
+
+def test_knowledge_tab_lists_call_notes_with_rep_and_date_searchable(page, server):
+    from playwright.sync_api import expect
+
+    from ui import handlers
+
+    open_tab(page, "Knowledge")
+    notes = page.locator("#coach-notes")
+    expect(notes).to_contain_text("calls/2026-09-03-nora-quill-lantern-bikes.md")
+    _, rows = handlers.call_notes(server[2])
+    expect(page.locator("#coach-notes-note")).to_contain_text(f"{len(rows)} call notes")
+    search = page.locator("#coach-notes-search textarea, #coach-notes-search input").first
+    search.fill("lantern")
+    expect(page.locator("#coach-notes-note")).to_contain_text(f"1 of {len(rows)} call notes")
+    expect(notes.locator("[data-testid=cell-0-1]")).to_have_text("Nora Quill")
+    expect(notes.locator("[data-testid=cell-0-0]")).to_have_text("2026-09-03")
+    expect(notes.locator("[data-testid=cell-1-0]")).to_have_count(0)
+    search.fill("okafor pinecrest")
+    expect(notes.locator("[data-testid=cell-0-2]")).to_have_text("Pinecrest Credit Union")
+    search.fill("no such account")
+    expect(page.locator("#coach-notes-note")).to_contain_text("No call note's rep, account or file name holds")
+    shot(page, "knowledge-notes.png")

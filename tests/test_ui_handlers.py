@@ -112,7 +112,7 @@ def test_markup_in_a_call_note_is_shown_as_text(kb):
 
 
 def test_render_escapes_observation_evidence_and_model_text():
-    from core.records import Evidence, MentalModel, ModelCitation, ModelVersion, Observation
+    from core.records import Evidence, MentalModel, ModelCitation, Observation
 
     observation = Observation(
         id="obs-1", rep="Nora Quill", theme="pitching-too-early", polarity="gap",
@@ -122,13 +122,29 @@ def test_render_escapes_observation_evidence_and_model_text():
     html = render.evidence_html(observation, "Pitching <early>")
     assert "<script" not in html and "<img" not in html and "<early>" not in html
     assert "calls/a.md" in html and "&lt;script&gt;" in html
-    model = MentalModel("m", "Discovery <Playbook>", "q", "Do this [1] <iframe src=x> [x](javascript:alert(1))",
+    model = MentalModel("m", "Discovery <Playbook>", "q", "Do this [1] <iframe src=x> [x](javascript:alert(1)) [9]",
                         (ModelCitation(1, "a`b.md", "S", "<b>quote</b>"),), 2, "2026-10-01T09:00:00+00:00")
-    text = render.model_markdown(model) + render.model_sources(model)
-    assert "<iframe" not in text and "<b>" not in text and "<Playbook>" not in text
-    assert "\\[x](javascript" in text and "2026-10-01 09:00 UTC" in text and "&lt;b&gt;quote" in text
-    history = render.history_markdown([ModelVersion(2, "2026-10-01", ("+ a ```` fence", "- b"))])
-    assert "`````diff" in history
+    text = render.model_html(model) + render.model_sources_html(model)
+    assert "<iframe" not in text and "<b>" not in text and "<Playbook>" not in text and "<a href" not in text
+    assert "[x](javascript:alert(1))" in text and "2026-10-01 09:00 UTC" in text and "&lt;b&gt;quote" in text
+    assert '<a class="coach-mcite" href="#coach-model-source-1" data-n="1"' in text
+    assert "[9]" in text and 'data-n="9"' not in text  # a marker with no source stays text
+    assert 'id="coach-model-source-1"' in text and 'data-source="a`b.md"' in text
+
+
+def test_model_history_is_a_change_list_that_wraps():
+    from core.records import ModelVersion
+
+    history = render.history_html([ModelVersion(2, "2026-10-01T09:00:00+00:00",
+                                                ("+## Recurring gaps", "+- **Pitching** early <x> [3]", "+",
+                                                 "- - old line")),
+                                   ModelVersion(1, "2026-09-01", ())])
+    assert history.index('data-version="2"') < history.index('data-version="1"')
+    assert "Added (2 lines)" in history and "Removed (1 line)" in history
+    assert '<li class="coach-added"><span class="coach-change-heading">Heading:</span> Recurring gaps</li>' in history
+    assert '<li class="coach-added"><strong>Pitching</strong> early &lt;x&gt; [3]</li>' in history
+    assert '<li class="coach-removed">old line</li>' in history
+    assert "<pre" not in history and "```" not in history and "No changes recorded." in history
 
 
 def test_highlight_ignores_emphasis_and_whitespace_differences():
@@ -445,10 +461,83 @@ def test_mental_models_render_with_citations_and_history(kb):
     choices = coaching.model_choices(kb)
     assert [value for _, value in choices] == ["discovery-playbook", "coaching-themes"]
     document, sources, history = coaching.model_view(kb, choices[0][1])
-    assert document.startswith(f"# {render.safe_markdown(choices[0][0])}\n*Version ")
-    assert "refreshed" in document and "[1]" in document
-    assert sources.startswith("**[1]** `") and "> " in sources
-    assert history.startswith("**Version ")
+    assert document.startswith(f'<article class="coach-model coach-md"><h1>{render.text(choices[0][0])}</h1>')
+    assert "refreshed" in document and 'class="coach-mcite"' in document and "<h2" in document
+    assert 'id="coach-model-source-1"' in sources and "playbooks/discovery-coach.md" in sources
+    assert '<div class="coach-path">playbooks/discovery-coach.md</div>' in sources  # relative to the folder
+    assert 'coach-path">knowledge/' not in sources
+    assert history.startswith('<div class="coach-history">') and 'class="coach-added"' in history
+
+
+@pytest.mark.slow
+def test_scorecards_show_recurring_patterns_the_turn_and_the_last_coaching(kb):
+    from ui import scorecard
+
+    labels = coaching.theme_labels(kb)
+    (dana,) = scorecard.scorecards(kb, "Dana Okafor", labels)
+    assert [(p.theme, p.reading) for p in dana.turned] == [
+        ("Pitching before discovery is done", "gap, then strength after coaching on 2026-09-21")]
+    assert dana.last_coaching == "2026-09-21" and {i.theme for i in dana.coaching} >= {"pitching-too-early"}
+    assert dana.notes >= 7
+    every = scorecard.scorecards(kb, None, labels)
+    assert [c.rep for c in every] == list(kb.reps())
+    nora = next(c for c in every if c.rep == "Nora Quill")
+    assert not (nora.gaps or nora.strengths or nora.turned) and nora.last_coaching is None
+    table = coaching.scorecard_for(kb, None)
+    assert 'data-rep="Dana Okafor"' in table and "gap, then strength after coaching on 2026-09-21" in table
+    assert "no coaching yet" in table
+    card = coaching.scorecard_for(kb, "Dana Okafor")
+    assert "Last coaching: 2026-09-21" in card and "helped" in card and "coach-scorecard-turned" in card
+
+
+@pytest.mark.slow
+def test_an_intervention_detail_lists_the_calls_before_and_after(kb):
+    from ui import scorecard
+
+    _, items, table = coaching.interventions_listed(kb, "Dana Okafor")
+    assert len(items) == len(table)
+    pitching = next(i for i in items if i.theme == "pitching-too-early")
+    around = scorecard.calls_around(kb, pitching)
+    assert [c.date for c in around.before] == ["2026-09-01", "2026-09-08", "2026-09-17"]
+    assert [c.date for c in around.after] == ["2026-09-29", "2026-10-08"]
+    assert len(around.before) == pitching.before.calls and len(around.after) == pitching.after.calls
+    assert {c.reading for c in around.before} == {"gap"} and {c.reading for c in around.after} == {"strength"}
+    detail = coaching.intervention_detail(kb, items, items.index(pitching))
+    assert detail.count('class="coach-call"') == 5 and "Tidewater Cold Chain" in detail
+    assert 'data-source="knowledge/calls/2026-09-01-dana-okafor-tidewater-cold-chain.md"' in detail
+    assert str(kb.data_dir) not in detail
+    assert "Pick a coaching session" in coaching.intervention_detail(kb, items, None)
+
+
+@pytest.mark.slow
+def test_a_whole_document_is_read_through_the_store_and_rendered_safely(kb):
+    from ui import documents
+
+    playbook = documents.document_html(kb, "knowledge/playbooks/discovery-coach.md\n7")
+    assert 'data-opened="7"' in playbook and "playbooks/discovery-coach.md" in playbook
+    assert '<h2 class="coach-md-h">Discovery Coach</h2>' in playbook and "<table>" in playbook
+    assert "|---" not in playbook and str(kb.data_dir) not in playbook and str(REPO) not in playbook
+    note = documents.document_html(kb, "knowledge/calls/2026-09-03-nora-quill-lantern-bikes.md\n1")
+    assert "<dt>Account</dt><dd>Lantern Bikes</dd>" in note
+    assert "<script" not in note and "&lt;script&gt;" in note and "<img" not in note and "<b>" not in note
+    for bad in ("/etc/passwd\n1", "../../knowledge/playbooks/coach.md\n2"):
+        assert "Not in the store" in documents.document_html(kb, bad)
+    assert documents.document_html(kb, "") == ""
+
+
+@pytest.mark.slow
+def test_call_notes_are_listed_with_rep_and_date_and_searchable(kb):
+    note, rows = handlers.call_notes(kb)
+    assert list(rows.columns) == handlers.NOTE_COLUMNS and "newest first" in note
+    assert list(rows["Date"]) == sorted(rows["Date"], reverse=True)
+    assert {"Dana Okafor", "Nora Quill"} <= set(rows["Rep"])
+    assert not any(f.startswith(("/", "knowledge/")) for f in rows["File"])
+    note, found = handlers.call_notes(kb, "LANTERN")
+    assert list(found["Rep"]) == ["Nora Quill"] and note.startswith("**1 of ")
+    assert list(handlers.call_notes(kb, "okafor pinecrest")[1]["Account"]) == ["Pinecrest Credit Union"]
+    assert len(handlers.call_notes(kb, "tidewater-cold")[1]) == 1  # a file name
+    note, none = handlers.call_notes(kb, "zzz")
+    assert none.empty and note.startswith("No call note's")
 
 
 # -- Concurrency (last: it adds notes to the module's store) ------------------------------

@@ -15,7 +15,7 @@ import gradio as gr
 
 from core.errors import ConfigError
 from ingest.files import MAX_BYTES
-from ui import coaching, handlers, render, uploads
+from ui import coaching, documents, handlers, render, uploads
 from ui.chart import RateChart, chart_svg
 from ui.script import HEAD
 from ui.theme import CSS, theme
@@ -59,6 +59,7 @@ def build_app(kb) -> gr.Blocks:
         models_tab.select(**refresh_models)
         knowledge_tab.select(**refresh_knowledge)
         evals_tab.select(**refresh_evals)
+        _document_viewer(kb)
         app.load(**on_load)
     return app
 
@@ -141,6 +142,7 @@ def _observations_tab(kb) -> dict:
                              elem_id="coach-obs-to")
         one_offs = gr.Checkbox(label="Include one-off facts", value=False, scale=1)
     message = gr.Markdown(elem_id="coach-obs-message")
+    card = gr.HTML(elem_id="coach-scorecard")
     listed = gr.State([])
     table = gr.Dataframe(headers=coaching.OBSERVATION_COLUMNS, interactive=False, wrap=True,
                          label="Observations", max_height=420, elem_classes="coach-table",
@@ -157,19 +159,23 @@ def _observations_tab(kb) -> dict:
                          elem_classes="coach-table", elem_id="coach-obs-trend")
     gr.Markdown("### Coaching interventions\nWhat a coach asked a rep to change, and the share of "
                 "calls with the gap before and after.")
-    interventions_note = gr.Markdown()
+    interventions_note = gr.Markdown(elem_id="coach-interventions-note")
+    sessions = gr.State([])
     interventions = gr.Dataframe(headers=coaching.INTERVENTION_COLUMNS, interactive=False, wrap=True,
-                                 max_height=360, elem_classes="coach-table",
+                                 max_height=360, elem_classes="coach-table", elem_id="coach-interventions",
                                  column_widths=["10%", "13%", "17%", "30%", "11%", "11%", "8%"])
+    session_detail = gr.HTML(coaching.intervention_detail(kb, [], None), elem_id="coach-intervention-detail")
 
     def refresh(rep_name, theme_id, polarity_value, start, end, include_one_offs):
         view = coaching.observations_view(kb, rep_name, theme_id, polarity_value, start, end, include_one_offs)
-        note, rows = coaching.interventions_table(kb, rep_name, theme_id, start, end)
-        return (view.message, view.table, view.observations, coaching.evidence_for(kb, [], None),
-                chart_svg(view.chart), note, rows, view.trend)
+        note, items, rows = coaching.interventions_listed(kb, rep_name, theme_id, start, end)
+        return (view.message, coaching.scorecard_for(kb, rep_name), view.table, view.observations,
+                coaching.evidence_for(kb, [], None), chart_svg(view.chart), note, items, rows,
+                coaching.intervention_detail(kb, [], None), view.trend)
 
     filters = [rep, theme_pick, polarity, date_from, date_to, one_offs]
-    outputs = [message, table, listed, evidence, chart, interventions_note, interventions, trend]
+    outputs = [message, card, table, listed, evidence, chart, interventions_note, sessions, interventions,
+               session_detail, trend]
     for control in (rep, theme_pick, polarity, one_offs):
         control.input(refresh, filters, outputs)  # user changes only, not the tab's own refresh
     for control in (date_from, date_to):  # a typed date counts once it is complete: Enter or leaving the box
@@ -181,6 +187,12 @@ def _observations_tab(kb) -> dict:
         return coaching.evidence_for(kb, observations, row)
 
     table.select(on_row, [listed], [evidence])
+
+    def on_session(items, event: gr.SelectData):
+        row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+        return coaching.intervention_detail(kb, items, row)
+
+    interventions.select(on_session, [sessions], [session_detail])
 
     def on_open(rep_name, theme_id, *rest):
         reps = [("All reps", "")] + coaching.rep_names(kb)
@@ -195,13 +207,13 @@ def _observations_tab(kb) -> dict:
 def _models_tab(kb) -> dict:
     pick = gr.Radio(label="Mental model", choices=[], elem_id="coach-model-pick")
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
-            document = gr.Markdown(coaching.NO_MODELS, elem_id="coach-model-doc")
-        with gr.Column(scale=2):
+        with gr.Column(scale=3, min_width=300):
+            document = gr.HTML(coaching.model_view(kb, None)[0], elem_id="coach-model-doc")
+        with gr.Column(scale=2, min_width=300):
             gr.Markdown("### Sources")
-            sources = gr.Markdown(max_height=620, elem_id="coach-model-sources")
-            with gr.Accordion("Version history", open=False):
-                versions = gr.Markdown(max_height=480)
+            sources = gr.HTML(elem_id="coach-model-sources")
+            with gr.Accordion("Version history", open=False, elem_id="coach-model-history-box"):
+                versions = gr.HTML(elem_id="coach-model-history")
     outputs = [document, sources, versions]
     pick.change(lambda model_id: coaching.model_view(kb, model_id), [pick], outputs)
 
@@ -244,17 +256,26 @@ def _knowledge_tab(kb) -> dict:
         remove_note = gr.Markdown(elem_id="coach-remove-note")
         undo = gr.Button("Undo", visible=False, scale=0, elem_id="coach-remove-undo")
     removed = gr.State(None)  # the last removal, for Undo
+    gr.Markdown("### Call notes")
+    search = gr.Textbox(placeholder="Search by rep, account or file name", show_label=False, max_lines=1,
+                        elem_id="coach-notes-search")
+    notes_note = gr.Markdown(elem_id="coach-notes-note")
+    notes = gr.Dataframe(headers=handlers.NOTE_COLUMNS, interactive=False, wrap=True, max_height=420,
+                         column_widths=["14%", "18%", "24%", "12%", "32%"], elem_classes="coach-table",
+                         elem_id="coach-notes")
+    search.change(lambda query: handlers.call_notes(kb, query), [search], [notes_note, notes],
+                 show_progress="hidden")
 
-    def listing_outputs():
+    def listing_outputs(query=""):
         text, rows, choices = handlers.store_listing(kb)
-        return text, rows, gr.update(choices=choices, value=None)
+        return (text, rows, gr.update(choices=choices, value=None), *handlers.call_notes(kb, query))
 
-    def on_ingest(chosen, is_playbook, progress=gr.Progress()):
+    def on_ingest(chosen, is_playbook, query, progress=gr.Progress()):
         given = [uploads.Upload(Path(f), Path(f).name) for f in chosen or []]
         note, rows = handlers.ingest_uploads(
             kb, given, is_playbook, progress=lambda done, total, label: progress((done, total), desc=label),
         )
-        return (note, rows, None, *listing_outputs())
+        return (note, rows, None, *listing_outputs(query))
 
     def on_ask_removal(source):
         text = handlers.removal_question(kb, source)
@@ -262,29 +283,30 @@ def _knowledge_tab(kb) -> dict:
         return (gr.update(visible=asks), text if asks else "", "" if asks else (text or "Choose a source to remove."),
                 gr.update(visible=False))
 
-    def on_remove(source):
+    def on_remove(source, query):
         text, removal = handlers.remove_source(kb, source)
-        return (gr.update(visible=False), text, gr.update(visible=removal is not None), removal, *listing_outputs())
+        return (gr.update(visible=False), text, gr.update(visible=removal is not None), removal,
+                *listing_outputs(query))
 
-    def on_undo(removal):
-        return (handlers.undo_removal(kb, removal), gr.update(visible=False), None, *listing_outputs())
+    def on_undo(removal, query):
+        return (handlers.undo_removal(kb, removal), gr.update(visible=False), None, *listing_outputs(query))
 
-    listed = [summary, listing, to_remove]
-    ingest.click(on_ingest, [files, playbook], [ingest_note, report, files, *listed],
+    listed = [summary, listing, to_remove, notes_note, notes]
+    ingest.click(on_ingest, [files, playbook, search], [ingest_note, report, files, *listed],
                  concurrency_limit=1, concurrency_id="ingest", show_progress_on=[report])
     files.upload(lambda: INGEST_HINT, None, [ingest_note], show_progress="hidden")  # a stale "choose files" goes
     remove.click(on_ask_removal, [to_remove], [confirm_row, question, remove_note, undo], show_progress="hidden")
     cancel.click(lambda: (gr.update(visible=False), ""), None, [confirm_row, remove_note], show_progress="hidden")
-    confirm.click(on_remove, [to_remove], [confirm_row, remove_note, undo, removed, *listed],
+    confirm.click(on_remove, [to_remove, search], [confirm_row, remove_note, undo, removed, *listed],
                   concurrency_limit=1, concurrency_id="ingest", show_progress_on=[remove_note])
-    undo.click(on_undo, [removed], [remove_note, undo, removed, *listed],
+    undo.click(on_undo, [removed, search], [remove_note, undo, removed, *listed],
                concurrency_limit=1, concurrency_id="ingest", show_progress_on=[remove_note])
     to_remove.input(lambda: (gr.update(visible=False), ""), None, [confirm_row, remove_note], show_progress="hidden")
 
-    def on_open():
-        return (*listing_outputs(), gr.update(visible=False))
+    def on_open(query):
+        return (*listing_outputs(query), gr.update(visible=False))
 
-    return dict(fn=on_open, inputs=None, outputs=[*listed, confirm_row])
+    return dict(fn=on_open, inputs=[search], outputs=[*listed, confirm_row])
 
 
 # -- Evals ------------------------------------------------------------------------------
@@ -326,6 +348,16 @@ def _evals_tab(kb) -> dict:
               show_progress_on=[summary])
     export.click(on_export, None, [note, exported])
     return dict(fn=on_open, inputs=None, outputs=[report, disliked_note, disliked])
+
+
+# -- the whole-document viewer -----------------------------------------------------------
+def _document_viewer(kb) -> None:
+    """One viewer for every tab: a source card's "Whole document" button (``ui.script``) puts
+    the document key in a hidden box; the store's text comes back rendered (``ui.documents``)."""
+    request = gr.Textbox(visible="hidden", elem_id="coach-doc-request", show_label=False, container=False)
+    viewer = gr.HTML("", elem_id="coach-doc-view")
+    request.change(lambda value: documents.document_html(kb, value), [request], [viewer], show_progress="hidden",
+                  concurrency_limit=ASK_CONCURRENCY, concurrency_id="document")
 
 
 # -- serving ----------------------------------------------------------------------------

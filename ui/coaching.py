@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.errors import CoachError, InputError
 from core.records import Intervention, Observation
-from ui import render
+from ui import handlers, markdown, render, scorecard
 from ui.chart import RateChart, RatePoint, RateSeries, SessionMark
 
 NO_OBSERVATIONS = "No observations yet — ingest call notes (Knowledge tab or `coach ingest knowledge/`)."
@@ -182,22 +182,42 @@ def interventions_table(kb, rep: str | None = None, theme: str | None = None, da
                         date_to: str | None = None) -> tuple[str, pd.DataFrame]:
     """Coaching sessions for the filters (rep, theme, From..To); a bad date is reported by the
     observations view, so here it only leaves that bound open."""
+    note, _, table = interventions_listed(kb, rep, theme, date_from, date_to)
+    return note, table
+
+
+def interventions_listed(kb, rep: str | None = None, theme: str | None = None, date_from: str | None = None,
+                         date_to: str | None = None) -> tuple[str, list[Intervention], pd.DataFrame]:
+    """As ``interventions_table``, with the interventions in table order (for a picked row's detail)."""
     empty = pd.DataFrame(columns=INTERVENTION_COLUMNS)
     try:
         items: list[Intervention] = kb.interventions(rep=rep or None)
     except CoachError as error:
-        return str(error), empty
+        return str(error), [], empty
     if not items:
-        return "No coaching interventions found yet — they come from coaching-session notes.", empty
+        return "No coaching interventions found yet — they come from coaching-session notes.", [], empty
     start, end = _day_or_none(date_from), _day_or_none(date_to)
     items = [i for i in items if (not theme or i.theme == theme) and _on_or_between(i.date, start, end)]
     if not items:
-        return "No coaching interventions match these filters.", empty
+        return "No coaching interventions match these filters.", [], empty
     labels = theme_labels(kb)
+    items = sorted(items, key=lambda i: i.date, reverse=True)
     rows = [[i.date, i.rep, labels.get(i.theme, _pretty(i.theme)), i.action,
              _counts(i.before), _counts(i.after), _verdict(i.helped)]
-            for i in sorted(items, key=lambda i: i.date, reverse=True)]
-    return "", pd.DataFrame(rows, columns=INTERVENTION_COLUMNS)
+            for i in items]
+    return "Pick a row to see the calls before and after the session.", items, \
+        pd.DataFrame(rows, columns=INTERVENTION_COLUMNS)
+
+
+def intervention_detail(kb, items: list[Intervention], row: int | None) -> str:
+    """The calls before and after the session in table row ``row``."""
+    chosen = items[row] if row is not None and 0 <= row < len(items) else None
+    return scorecard.intervention_detail_html(kb, chosen, theme_labels(kb))
+
+
+def scorecard_for(kb, rep: str | None) -> str:
+    """The scorecard panel: ``rep``'s, or one row per rep."""
+    return scorecard.scorecard_html(kb, rep or None, theme_labels(kb))
 
 
 def _matches(o: Observation, theme: str | None, polarity: str | None, start: date | None, end: date | None) -> bool:
@@ -268,12 +288,18 @@ def model_choices(kb) -> list[tuple[str, str]]:
 
 
 def model_view(kb, model_id: str | None) -> tuple[str, str, str]:
-    """The model as a markdown document, its numbered sources, and its version history."""
+    """The model as a document (``[n]`` linked to its source cards), its numbered source
+    cards, and its version history as a change list (all HTML)."""
     if not model_id:
-        return NO_MODELS, "", ""
+        return _hint(NO_MODELS), "", ""
     try:
         model = kb.mental_model(model_id)
         history = kb.model_history(model_id) or []
     except CoachError as error:
-        return str(error), "", ""
-    return render.model_markdown(model), render.model_sources(model), render.history_markdown(history)
+        return _hint(str(error)), "", ""
+    labels = handlers.source_labels(kb, sorted({c.source for c in model.citations}))
+    return render.model_html(model), render.model_sources_html(model, labels), render.history_html(history)
+
+
+def _hint(message: str) -> str:
+    return f'<p class="coach-hint">{markdown.inline(message)}</p>'

@@ -247,6 +247,32 @@ def store_listing(kb) -> tuple[str, pd.DataFrame, list[tuple[str, str]]]:
     return summary, pd.DataFrame(rows, columns=STORE_COLUMNS), [(labels[d.source], d.source) for d in ordered]
 
 
+NOTE_COLUMNS = ["Date", "Rep", "Account", "Type", "File"]
+
+
+def call_notes(kb, query: str | None = "") -> tuple[str, pd.DataFrame]:
+    """The call notes in the store, newest first, with rep and date; ``query`` keeps the notes
+    whose rep, account or file name holds every word of it (any case)."""
+    try:
+        notes = kb.docstore.notes()
+    except (CoachError, OSError, sqlite3.Error) as error:
+        return f"The store cannot be read ({error}); check the data dir", pd.DataFrame(columns=NOTE_COLUMNS)
+    labels = source_labels(kb, sorted({n.source for n in notes}))
+    rows = sorted(([n.date, n.rep, n.account or "", n.call_type or "", labels[n.source]] for n in notes),
+                  key=lambda row: (row[0], row[1], row[4]), reverse=True)
+    words = (query or "").lower().split()
+    shown = [row for row in rows
+             if all(word in f"{row[1]} {row[2]} {row[4]}".lower() for word in words)]
+    if not rows:
+        note = "No call notes yet."
+    elif words:
+        note = (f"**{len(shown)} of {len(rows)} call notes** match “{render.safe_markdown(' '.join(words))}”."
+                if shown else f"No call note's rep, account or file name holds “{render.safe_markdown(' '.join(words))}”.")
+    else:
+        note = f"**{len(rows)} call notes**, newest first."
+    return note, pd.DataFrame(shown, columns=NOTE_COLUMNS)
+
+
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{12}-")
 
 

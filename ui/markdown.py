@@ -34,9 +34,12 @@ def marked(passage: str, spans: Sequence[tuple[int, int, Sequence[int]]]) -> str
     return "".join(out)
 
 
-def to_html(source: str) -> str:
-    """Markdown (possibly carrying quote sentinels) as safe HTML with the quotes marked."""
-    return apply_marks("".join(_blocks(source.replace("\r\n", "\n").split("\n"))))
+def to_html(source: str, heading_shift: int = 2) -> str:
+    """Markdown (possibly carrying quote sentinels) as safe HTML with the quotes marked.
+
+    A ``#`` heading becomes ``<h{1 + heading_shift}>`` (passages sit under a card's title;
+    a whole document passes 0 or 1)."""
+    return apply_marks("".join(_blocks(source.replace("\r\n", "\n").split("\n"), heading_shift)))
 
 
 def blocks(source: str) -> list[str]:
@@ -76,7 +79,7 @@ def apply_marks(rendered: str) -> str:
 
 
 # -- blocks -----------------------------------------------------------------------------
-def _blocks(lines: list[str]) -> list[str]:
+def _blocks(lines: list[str], heading_shift: int = 2) -> list[str]:
     out, i = [], 0
     while i < len(lines):
         lead, body = _lead(lines[i])
@@ -88,7 +91,7 @@ def _blocks(lines: list[str]) -> list[str]:
         elif _is_table(lines, i):
             i = _table(lines, i, out)
         elif match := _HEADING.match(body):
-            level = min(6, len(match.group(1)) + 2)
+            level = min(6, len(match.group(1)) + heading_shift)
             out.append(f'<h{level} class="coach-md-h">{inline(lead + match.group(2))}</h{level}>')
             i += 1
         elif _RULE.match(body):

@@ -114,8 +114,16 @@ def _source_card(group: list[dict[str, Any]]) -> str:
         f'<div class="coach-section">{section}</div>'
         f'<div class="coach-path">{text(first["source"])}</div>'
         f'<div class="coach-passage">{passage}</div>'
+        f'<div class="coach-card-foot">{open_button(first["source"])}</div>'
         "</div>"
     )
+
+
+def open_button(source: str, label: str = "Whole document") -> str:
+    """A button that opens the whole document ``source`` (a document key, never a path) in the
+    page's document viewer; ``ui.script`` sends the key, ``ui.documents`` renders it."""
+    return (f'<button type="button" class="coach-open-doc" data-source="{text(source)}">'
+            f"{text(label)}</button>")
 
 
 def _panel_note(title: str, body: str, asked: tuple[str, str] = ("", "")) -> str:
@@ -210,37 +218,96 @@ def evidence_html(observation: Observation, theme_label: str) -> str:
     )
 
 
-def model_markdown(model: MentalModel) -> str:
-    """A mental model as a markdown document: its own content under a line saying how fresh it is."""
-    meta = (f"*Version {model.version} · refreshed {safe_markdown(when(model.refreshed_at))} · "
-            f"{len(model.citations)} sources*")
-    content = safe_markdown(model.content)
+def model_html(model: MentalModel) -> str:
+    """A mental model as a document: its own title, a line saying how fresh it is, its content
+    rendered as markdown with each ``[n]`` a link to source card n (``model_sources_html``)."""
+    meta = (f'<p class="coach-model-meta">Version {int(model.version)} · refreshed {text(when(model.refreshed_at))} · '
+            f"{len(model.citations)} source{'s' if len(model.citations) != 1 else ''}</p>")
+    content = model.content.strip("\n")
     if content.startswith("# "):  # keep the model's own title on top
         title, _, rest = content.partition("\n")
-        return f"{title}\n{meta}\n\n{rest}"
-    return f"# {safe_markdown(model.name)}\n{meta}\n\n{content}"
+        title = title[2:].strip()
+    else:
+        title, rest = model.name, content
+    numbers = {int(c.n) for c in model.citations}
+    body = link_markers(markdown.to_html(rest, heading_shift=0), numbers)
+    return f'<article class="coach-model coach-md"><h1>{text(title)}</h1>{meta}{body}</article>'
 
 
-def model_sources(model: MentalModel) -> str:
-    """The numbered citations of a mental model, each with its verbatim quote."""
+def link_markers(rendered: str, numbers: set[int]) -> str:
+    """Each ``[n]`` in rendered HTML's text (not inside code) a link to source card n."""
+    out, code = [], 0
+    for piece in re.split(r"(<[^>]*>)", rendered):
+        if piece.startswith("<"):
+            name = piece.strip("</>").split()[0].lower() if piece.strip("</>") else ""
+            if name in ("code", "pre"):
+                code += -1 if piece.startswith("</") else 1
+            out.append(piece)
+        elif code > 0:
+            out.append(piece)
+        else:
+            out.append(_MARKER.sub(lambda m: _model_cite(int(m.group(1))) if int(m.group(1)) in numbers
+                                   else m.group(0), piece))
+    return "".join(out)
+
+
+def _model_cite(n: int) -> str:
+    return (f'<a class="coach-mcite" href="#coach-model-source-{n}" data-n="{n}" title="Source {n}">'
+            f"[{n}]</a>")
+
+
+def model_sources_html(model: MentalModel, labels: dict[str, str] | None = None) -> str:
+    """The numbered citations of a mental model as cards, each with its verbatim quote and a
+    way to open the whole document."""
     if not model.citations:
-        return "*No sources yet.*"
-    lines = []
+        return '<p class="coach-hint">No sources yet.</p>'
+    labels = labels or {}
+    cards = []
     for c in model.citations:
-        where = c.section or c.date or ""
-        lines.append(f"**[{c.n}]** `{_code(c.source)}`{' — ' + safe_markdown(where) if where else ''}")
-        lines.append(f"> {safe_markdown(' '.join(_plain(c.quote).split()))}\n")
-    return "\n".join(lines)
+        kind = "Playbook" if c.section else "Call note"
+        where = " › ".join(text(part.strip()) for part in c.section.split(">")) if c.section else text(c.date or "")
+        cards.append(
+            f'<div class="coach-source coach-model-source" id="coach-model-source-{int(c.n)}" data-n="{int(c.n)}" '
+            f'tabindex="-1"><div class="coach-source-head"><span class="coach-ref">[{int(c.n)}]</span>'
+            f'<span class="coach-kind">{kind}</span></div><div class="coach-section">{where}</div>'
+            f'<div class="coach-path">{text(labels.get(c.source, c.source))}</div>'
+            f'<blockquote class="coach-model-quote">{text(" ".join(_plain(c.quote).split()))}</blockquote>'
+            f'<div class="coach-card-foot">{open_button(c.source)}</div></div>')
+    return f'<div class="coach-model-sources">{"".join(cards)}</div>'
 
 
-def history_markdown(versions: Sequence[ModelVersion]) -> str:
+def history_html(versions: Sequence[ModelVersion]) -> str:
+    """Each version's changes as a readable list: the lines added and the lines removed,
+    rendered as text that wraps (not a ``+``/``-`` diff)."""
     if not versions:
-        return "*No earlier versions yet: the model is refreshed when new notes are ingested.*"
+        return '<p class="coach-hint">No earlier versions yet: the model is refreshed when new notes are ingested.</p>'
     parts = []
     for version in sorted(versions, key=lambda v: v.version, reverse=True):
-        parts.append(f"**Version {version.version}** · {safe_markdown(when(version.refreshed_at))}")
-        parts.append(fenced(version.changes, "diff") if version.changes else "*No changes recorded.*")
-    return "\n\n".join(parts)
+        added = [_change_item(line[1:]) for line in version.changes if line.startswith("+") and line[1:].strip()]
+        removed = [_change_item(line[1:]) for line in version.changes if line.startswith("-") and line[1:].strip()]
+        lists = ""
+        for css, title, items in (("added", "Added", added), ("removed", "Removed", removed)):
+            if items:
+                listed = "".join(f'<li class="coach-{css}">{item}</li>' for item in items)
+                lists += (f'<div class="coach-changes coach-changes-{css}"><div class="coach-changes-title">'
+                          f'{title} ({len(items)} line{"s" if len(items) != 1 else ""})</div>'
+                          f"<ul>{listed}</ul></div>")
+        parts.append(f'<section class="coach-version" data-version="{int(version.version)}"><h4>Version '
+                     f"{int(version.version)} · {text(when(version.refreshed_at))}</h4>"
+                     f"{lists or NO_CHANGES}</section>")
+    return f'<div class="coach-history">{"".join(parts)}</div>'
+
+
+NO_CHANGES = '<p class="coach-hint">No changes recorded.</p>'
+
+
+def _change_item(line: str) -> str:
+    """One changed line as text: a heading says it is one, a list marker goes, emphasis renders."""
+    body = line.strip()
+    heading = re.match(r"^(#{1,6})\s+(.*)$", body)
+    if heading:
+        return f'<span class="coach-change-heading">Heading:</span> {markdown.inline(heading.group(2))}'
+    return markdown.inline(re.sub(r"^([-*+]|\d+[.)])\s+", "", body))
 
 
 def when(iso: str) -> str:
