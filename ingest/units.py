@@ -25,7 +25,7 @@ MIN_WORDS = 3
 # dictated in lower case ("... the indicator noise. she opened with ..."). Not after an
 # abbreviation or an initial ("vs. six months", "e.g. a", "J. Smith").
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bapprox\.)(?<!\bmrs\.)"
+    r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bapprox\.)(?<!\bmrs\.)"
     r"(?<!\b[A-Za-z]\.)(?<!\b(?:mr|ms|dr|cf)\.)\s+(?=[A-Za-z0-9\"“*(\[])")
 
 

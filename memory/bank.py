@@ -29,7 +29,7 @@ from rag.embedder import Embedder, StoredVectors
 
 
 TAXONOMY_VECTORS = "taxonomy-vectors.npz"
-RETAIN_VERSION = 5  # bump when retaining reads notes differently, so cached facts are re-derived
+RETAIN_VERSION = 7  # bump when retaining reads notes differently, so cached facts are re-derived
 
 
 class MemoryBank:

@@ -341,6 +341,8 @@ def is_instruction(text: str) -> bool:
     open every call by ...", "Try asking ..."), not a remark about what happened. Quoted
     speech does not count."""
     text = _QUOTED.sub('""', text)
+    if _EARLIER_AGREEMENT.search(text) or _AGREED_WHAT_HAPPENED.search(text):
+        return False  # "... which is exactly the rule we agreed on September 25": a reference, not a new instruction
     if _PAST_MODAL.search(text) and not _DIRECTIVE.search(text):
         return False
     if any(not _NEGATED_BEFORE.search(text[max(0, m.start() - 12):m.start()]) for m in _DIRECTIVE.finditer(text)) \
@@ -366,6 +368,12 @@ def is_instruction(text: str) -> bool:
     return True
 
 
+_EARLIER_AGREEMENT = re.compile(  # an earlier agreement, cited: "the rule we agreed on September 25", "as we agreed"
+    r"\b(?:the|our|that|this) (?:rule|plan|target|behaviou?r|habit|standard)s? (?:we|she|he|they) (?:had )?agreed "
+    r"(?:on|at|in|last|back|during)\b|\bas (?:we|she|he|they) (?:had )?agreed\b", re.IGNORECASE)
+_AGREED_WHAT_HAPPENED = re.compile(  # "She agreed that Glen never got to tell her ...": agreeing about the past
+    r"\bagreed that\b(?![^.]*\b(?:will|'ll|should|would|going to|next|from now|every|each|always)\b)"
+    r"[^.]*\b(?:never|didn't|did not|wasn't|weren't|had|was|were|got|went)\b", re.IGNORECASE)
 _FRAME = re.compile(r"^(?:(?:after|on|in|for|at|during|with|before|when) (?:every|each|any|the next|your next)\b[^,]{0,40},\s*|"
                     r"only\s+)", re.IGNORECASE)
 _ADVERBS = frozenset({"never", "always", "don't", "dont"})

@@ -32,6 +32,13 @@ def keys(observations, promoted=True):
     return out
 
 
+def test_every_intervention_is_a_coaching_action_not_a_remark(store):
+    """A rep's quoted answer, "she agreed that Glen never got to tell her ...", or a call note
+    citing "the rule we agreed on September 25" is not a new coaching action."""
+    found = {(i["rep"], i["date"], i["theme"]) for i in store("interventions", "--json").json()}
+    assert found == {(i["rep"], i["date"], i["theme"]) for i in FLOOR["interventions"]}
+
+
 def test_a_pattern_that_turned_after_coaching_is_one_entry_with_its_story(store):
     observations = store("observations", "--rep", "Dana Okafor", "--json").json()
     pitching = [o for o in observations if o["rep"] == "Dana Okafor" and o["theme"] == "pitching-too-early"]
@@ -280,3 +287,15 @@ def test_the_floor_harness_on_a_dev_floor_keeps_what_must_hold_whatever_the_qual
                  if c.group == "injection" or c.name.endswith("cites the observations it came from")]
     failed = [f"{c.group}: {c.name}: {c.detail}" for c in must_hold if not c.passed]
     assert len(must_hold) == 4 and not failed, failed
+
+
+@pytest.mark.parametrize("sentence, instruction", [
+    ("Ivan hasn't seen a demo, which is exactly the rule we agreed on September 25.", False),
+    ("She agreed that Glen never got to tell her what the no-shows were doing to his clinics.", False),
+    ("the thing we agreed to work on is airtime: one question at a time.", True),
+    ("We agreed that she will open every call with an agenda.", True),
+])
+def test_a_cited_agreement_is_not_a_new_instruction(sentence, instruction):
+    from memory.polarity import is_instruction
+
+    assert is_instruction(sentence) is instruction
