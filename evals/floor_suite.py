@@ -53,6 +53,7 @@ class FloorResult:
     interventions: tuple[str, ...]  # one line per intervention found
     evidence: EvidenceScore | None = None  # None: the floor has no annotations.jsonl
     questions: CoachScore | None = None  # None: the floor has no questions.jsonl
+    skipped: tuple[str, ...] = ()  # notes the ingest skipped, with its reason
 
     @property
     def passed(self) -> int:
@@ -64,6 +65,7 @@ class FloorResult:
             "passed": self.passed, "checks": len(self.checks),
             "promoted": self.promoted, "unplanted": list(self.unplanted),
             "interventions": list(self.interventions),
+            "skipped": list(self.skipped),
             "evidence": None if self.evidence is None else {
                 "precision": self.evidence.precision, "recall": self.evidence.recall, "shown": self.evidence.shown,
                 "supported": self.evidence.supported, "annotated": self.evidence.annotated,
@@ -132,8 +134,7 @@ def run_floor(floor: Floor, open_kb: OpenKnowledgeBase, embedder=None, config_di
         kb = open_kb(Settings.from_env(Path(tmp) / "store", env={}), embedder)
         try:
             report = kb.ingest([playbooks, floor.calls], config_dir=config_dir)
-            if report.skipped:
-                raise InputError(f"floor {floor.name}: {report.skipped[0].path}: {report.skipped[0].error}")
+            skipped = tuple(f"{s.path}: {s.error}" for s in report.skipped)  # the product's own verdict: reported
             observations = kb.observations(include_one_offs=True)
             interventions = kb.interventions()
             checks = floor_checks(observations, interventions, expected)
@@ -148,7 +149,7 @@ def run_floor(floor: Floor, open_kb: OpenKnowledgeBase, embedder=None, config_di
     extra = tuple(f"{o.rep or 'team'} {o.theme} {o.polarity} ({o.calls} calls)" for o in unplanted(promoted, expected))
     lines = tuple(f"{i.rep} {i.date} {i.theme}: {i.verdict} (gap in {i.before.gap_calls}/{i.before.calls} before, "
                   f"{i.after.gap_calls}/{i.after.calls} after)" for i in interventions)
-    return FloorResult(floor, tuple(checks), len(promoted), extra, lines, evidence, questions)
+    return FloorResult(floor, tuple(checks), len(promoted), extra, lines, evidence, questions, skipped)
 
 
 def _ask_questions(kb, floor: Floor) -> CoachScore | None:
@@ -182,6 +183,7 @@ def render_floors(results: Sequence[FloorResult], failures: bool = True) -> str:
                      + f" | {r.passed}/{len(r.checks)} | {len(r.unplanted)} of {r.promoted} |")
     if failures:
         for r in results:
+            lines += [f"- {r.floor.name}: skipped at ingest: {line}" for line in r.skipped]
             for c in r.checks:
                 if not c.passed:
                     lines.append(f"- {r.floor.name}: {c.group}: {c.name}: {c.detail or 'failed'}")

@@ -53,6 +53,9 @@ def split_front_matter(text: str, source: str) -> Header:
     try:
         data = yaml.load(match.group(1), Loader=_TextLoader) or {}
     except yaml.YAMLError as exc:
+        plain = _plain_lines(match.group(1)) if "mapping values are not allowed" in str(exc) else None
+        if plain is not None:  # "outcome: forecast: commit (March)": a colon in a value, as people write it
+            return Header(fields=plain, body=text[match.end():], body_offset=match.end(), style="yaml")
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f" (line {line + 2})" if line is not None else ""
         raise InputError(
@@ -62,6 +65,19 @@ def split_front_matter(text: str, source: str) -> Header:
         raise InputError(f"{source}: front matter must be 'key: value' pairs; fix the --- block")
     fields = {normalise_key(str(k)): _as_text(v) for k, v in data.items() if v is not None}
     return Header(fields=fields, body=text[match.end():], body_offset=match.end(), style="yaml")
+
+
+def _plain_lines(block: str) -> dict[str, str] | None:
+    """Every line ``key: value`` (the value may hold colons), or None."""
+    fields = {}
+    for line in block.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _KEY_LINE.match(line.strip())
+        if not match:
+            return None
+        fields[normalise_key(match.group(1))] = match.group(2).strip().strip("\"'")
+    return fields or None
 
 
 def split_header(text: str, source: str) -> Header:

@@ -306,3 +306,8 @@ def test_csv_missing_several_columns(tmp_path: Path) -> None:
 def test_csv_empty_file() -> None:
     with pytest.raises(InputError, match="^calls.csv: no header row"):
         csv_export.parse("\n\n", "calls.csv")
+
+
+def test_a_colon_inside_a_front_matter_value_is_read_as_written(tmp_path: Path) -> None:
+    note = parse_note(tmp_path, "---\nrep: Rupert Achterberg\ndate: 2026-02-11\noutcome: forecast: commit (March)\n---\nbody\n")
+    assert (note.rep, note.outcome) == ("Rupert Achterberg", "forecast: commit (March)")

@@ -99,7 +99,7 @@ def test_tools_answer_with_citations_and_read_the_memory(knowledge_store):
     assert AECR in {p["section"] for p in passages}
 
     found = result_json(observations)["observations"]
-    assert found and all(o["polarity"] == "gap" for o in found)
+    assert found and all("gap" in (o["polarity"], (o["change"] or {}).get("was")) for o in found)
     assert all(i["rep"] for i in result_json(interventions)["interventions"])
     assert {m["id"] for m in result_json(models)["models"]} == {"discovery-playbook", "coaching-themes"}
     assert result_json(model)["content"].strip()
