@@ -108,9 +108,10 @@ def test_did_the_coaching_help_gets_the_verdict_and_counts(ask):
     assert item["before"]["gap_calls"] == 3 and item["after"]["gap_calls"] == 0
 
 
-def test_who_is_good_at_sizing_the_problem_names_only_strengths(ask):
-    floor = ask("who is good at getting the buyer to put a number on the problem?").json()["floor"]
-    assert floor["reading"]["polarity"] == "strength" and floor["reps"]
+def test_who_is_good_at_names_only_the_reps_with_that_strength(ask):
+    floor = ask("who's really good at getting to the real reason behind the problem?").json()["floor"]
+    assert floor["reading"]["polarity"] == "strength" and floor["reading"]["theme"] == "root-cause"
+    assert floor["reps"] == ["Jun Park"]  # the planted root-cause strength; nobody with a gap on it
     assert all(o["polarity"] == "strength" for o in floor["observations"])
 
 
