@@ -168,7 +168,8 @@ class KnowledgeBase:
         found = answer_from_floor(reading, self.memory.observations(), self.memory.interventions(), themes,
                                   self._roster().reps)
         text, citations = render(found, themes)
-        answer = Answer(question=question, answer=text, grounded=bool(citations), citations=citations, floor=found)
+        answer = Answer(question=question, answer=text, grounded=bool(citations), citations=citations, floor=found,
+                        match="strong" if citations else "none")
         if reading.intent != "mixed":
             return answer
         advice = self.answerer.ask(question, k=k, kind="playbook")

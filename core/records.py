@@ -93,12 +93,16 @@ EXTRACTIVE = Generation()
 class Answer:
     question: str
     answer: str  # markdown with inline [n] markers
-    grounded: bool
+    grounded: bool  # True: an answer, every line quoted from a cited passage; False: refused or nothing to say
     citations: tuple[Citation, ...] = ()
     observations: tuple[ObservationRef, ...] = ()
     generator: Generation = EXTRACTIVE
     standalone_question: str | None = None  # a follow-up rewritten with its conversation (None: asked alone)
     floor: FloorAnswer | None = None  # set when the question was about the floor and the memory answered it
+    # how directly the playbooks address the question: "strong"; "weak" (grounded, the closest
+    # sections, and the answer's first line says the playbooks do not address it directly);
+    # "none" (refused: grounded is False)
+    match: str = "strong"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {

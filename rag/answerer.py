@@ -1,5 +1,10 @@
 """Question -> grounded, cited answer (or an honest refusal).
 
+A question the calibrated check (``rag.grounding``) reads as a weak match, or one not in
+English, is answered with the closest sections under a first line that says so
+(``Answer.match == "weak"``); only a question clearly outside selling and coaching is
+refused.
+
 Answers come from the playbooks unless the question is about the floor itself: it
 names a rep or an account from the call notes, asks what happened or worked on the
 team's calls, or is filtered with ``rep``. Then call notes are searched too. (What the
@@ -9,13 +14,13 @@ floor has learned reaches every answer through observations, added by the caller
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.errors import InputError
 from core.records import Answer, Hit
-from rag.composer import REFUSAL, compose, topic_refusal
+from rag.composer import NOT_ENGLISH_REFUSAL, REFUSAL, compose, topic_refusal, weak_match
 from rag.docstore import Docstore, StoredUnit
 from rag.embedder import Embedder
 from rag.grounding import Support, support
@@ -49,9 +54,13 @@ class Answerer:
         question = clean_question(question)
         found = self.search(question, k=k, rep=rep, kind=kind)
         if not found.hits or found.support.refused:
-            return Answer(question=question, answer=_refusal(found.support), grounded=False)
+            return Answer(question=question, answer=_refusal(found.support), grounded=False, match="none")
         extractive = compose(question, found.vector, found.hits, found.units)
-        if self.generator is None or not extractive.grounded:
+        if not extractive.grounded:
+            return replace(extractive, match="none")
+        if found.support.weak:  # the closest sections, marked; never sent to an LLM to be made fluent
+            return weak_match(extractive, english=found.support.english)
+        if self.generator is None:
             return extractive
         return self.generator.answer(question, found.hits, found.units, fallback=extractive)
 
@@ -61,7 +70,7 @@ class Answerer:
         vector = self.embedder.encode_one(question)
         retrieval = self.retriever.retrieve(question, vector, k=k, kind=kind, rep=rep)
         scope = self.scope.get() if self.scope is not None else None
-        found = support(vector, retrieval.hits, retrieval.units, scope, self.threshold)
+        found = support(vector, retrieval.hits, retrieval.units, scope, self.threshold, question=question)
         return Retrieved(vector, retrieval.hits, retrieval.units, found)
 
     def route(self, question: str, rep: str | None = None, kind: str | None = None) -> str | None:
@@ -96,7 +105,10 @@ _COMMON_WORDS = frozenset(
 
 def _refusal(found: Support) -> str:
     """Name the topic the question is about when it is closer to something the knowledge
-    base does not hold than to anything it does."""
+    base does not hold than to anything it does; a question not in English is told that
+    questions in English work best."""
+    if not found.english:
+        return NOT_ENGLISH_REFUSAL
     if found.nearest_topic and found.out_of_scope is not None and found.out_of_scope >= found.best_unit:
         return topic_refusal(found.nearest_topic)
     return REFUSAL

@@ -10,7 +10,7 @@ line verbatim.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -181,6 +181,22 @@ REFUSAL = (
     "call structure), objection handling, next steps, pipeline reviews, forecasting and "
     "coaching reps; try asking about one of those."
 )
+
+
+WEAK_MATCH = ("The playbooks do not address this directly; here are the closest sections, "
+              "check they fit before you use them.")
+NOT_ENGLISH = ("This question does not look like English: the playbooks are in English and questions in "
+               "English work best, so these closest sections may not fit; try asking it in English.")
+NOT_ENGLISH_REFUSAL = ("This question does not look like English, and I found nothing in the team's playbooks "
+                       "that answers it, so I won't guess. The playbooks are in English and questions in English "
+                       "work best; try asking it in English, for example: \"How do I handle a timing objection?\"")
+
+
+def weak_match(answer: Answer, english: bool = True) -> Answer:
+    """The same cited answer, its first line saying plainly that the match is weak (in
+    italics, like a section label: it is the answer's own note, not a quoted line)."""
+    note = WEAK_MATCH if english else NOT_ENGLISH
+    return replace(answer, answer=f"*{note}*\n\n{answer.answer}", match="weak")
 
 
 def topic_refusal(topic: str) -> str:
