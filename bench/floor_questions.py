@@ -16,7 +16,7 @@ import sys
 import time
 from datetime import date
 
-from bench.harness import RESULTS, ROOT, forget_questions, machine, percentile, table
+from bench.harness import ROOT, forget_questions, machine, percentile, table, write_result
 from coach.knowledge_base import KnowledgeBase
 from core.settings import Settings
 
@@ -60,10 +60,7 @@ def main() -> int:
              f"{routed} of {len(coach_questions)} coach questions were answered from the memory.", "",
              *table(("questions", "asks", "p50", "p95"), rows), "",
              f"p95 ratio, floor / playbook: {ratio:.2f} (target: no more than 1.00).", ""]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"floor-questions-{date.today().isoformat()}.md"
-    out.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_result("floor-questions", lines)
     kb.close()
     return 0
 

@@ -109,3 +109,14 @@ def percentile(values: Sequence[float], p: int) -> float:
     """The nearest-rank ``p``-th percentile."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def write_result(name: str, lines: Sequence[str]) -> Path:
+    """Write a benchmark's markdown report to bench/results/<name>-<today>.md, print it,
+    and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{name}-{date.today().isoformat()}.md"
+    text = "\n".join(lines)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+    return out

@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from bench.harness import RESULTS, ROOT, forget_questions, machine, open_store, percentile, table
+from bench.harness import ROOT, forget_questions, machine, open_store, percentile, table, write_result
 
 PARTS = ("question encoding", "Chroma query", "BM25", "passage and sentence vectors", "ranker", "composer",
          "floor observations")
@@ -79,10 +79,7 @@ def main() -> int:
              f"{kb.embedder.model_id}. {len(totals)} field-dev questions, each encoded afresh.", "",
              f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 <= 75 ms).", "",
              *table(("part", "mean per question", "share"), rows), ""]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"warm-ask-{date.today().isoformat()}.md"
-    out.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_result("warm-ask", lines)
     kb.close()
     return 0
 
