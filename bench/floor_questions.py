@@ -16,7 +16,14 @@ import sys
 import time
 from datetime import date
 
-from bench.harness import ROOT, forget_questions, machine, percentile, table, write_result
+from bench.harness import (
+    ROOT,
+    forget_questions,
+    machine,
+    percentile,
+    table,
+    write_result,
+)
 from coach.knowledge_base import KnowledgeBase
 from core.settings import Settings
 
@@ -55,9 +62,9 @@ def main() -> int:
         rows.append((name, len(values), f"{1000 * percentile(values, 50):.0f} ms", f"{1000 * percentile(values, 95):.0f} ms"))
     ratio = percentile(floor_times, 95) / percentile(playbook_times, 95)
     lines = [f"# Floor questions against playbook questions, warm, {date.today().isoformat()}", "",
-             f"Machine: {machine()}. Store: the playbooks and the {args.floor} floor's notes "
+             (f"Machine: {machine()}. Store: the playbooks and the {args.floor} floor's notes "
              f"({kb.docstore.counts()['chunks']} chunks), model {kb.embedder.model_id}. {args.repeats} rounds; "
-             f"{routed} of {len(coach_questions)} coach questions were answered from the memory.", "",
+             f"{routed} of {len(coach_questions)} coach questions were answered from the memory."), "",
              *table(("questions", "asks", "p50", "p95"), rows), "",
              f"p95 ratio, floor / playbook: {ratio:.2f} (target: no more than 1.00).", ""]
     write_result("floor-questions", lines)

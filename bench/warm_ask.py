@@ -18,7 +18,15 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from bench.harness import ROOT, forget_questions, machine, open_store, percentile, table, write_result
+from bench.harness import (
+    ROOT,
+    forget_questions,
+    machine,
+    open_store,
+    percentile,
+    table,
+    write_result,
+)
 
 PARTS = ("question encoding", "Chroma query", "BM25", "passage and sentence vectors", "ranker", "composer",
          "floor observations")
@@ -75,8 +83,8 @@ def main() -> int:
     rows.append(("other (routing, refusal, grounding)", f"{1000 * other / len(totals):.1f} ms", f"{100 * other / whole:.0f}%"))
     p50, p95 = percentile(totals, 50) * 1000, percentile(totals, 95) * 1000
     lines = [f"# Warm ask, {date.today().isoformat()}", "",
-             f"Machine: {machine()}. Store: knowledge/ ({kb.docstore.counts()['chunks']} chunks), model "
-             f"{kb.embedder.model_id}. {len(totals)} field-dev questions, each encoded afresh.", "",
+             (f"Machine: {machine()}. Store: knowledge/ ({kb.docstore.counts()['chunks']} chunks), model "
+             f"{kb.embedder.model_id}. {len(totals)} field-dev questions, each encoded afresh."), "",
              f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 <= 75 ms).", "",
              *table(("part", "mean per question", "share"), rows), ""]
     write_result("warm-ask", lines)

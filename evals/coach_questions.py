@@ -88,7 +88,7 @@ class CoachScore:
         b_good = sum(len([r for r in x.baseline_named if _in(r, x.question.expect_reps + x.question.allowed_reps)])
                      for x in s)
         b_found = sum(len([r for r in x.question.expect_reps if _in(r, x.baseline_named)]) for x in s)
-        pick = lambda attr: [getattr(x, attr) for x in s if getattr(x, attr) is not None]  # noqa: E731
+        pick = lambda attr: [getattr(x, attr) for x in s if getattr(x, attr) is not None]
         return {
             "questions": len(s),
             "rep_precision": self._ratio(good, named), "rep_recall": self._ratio(found, expected),

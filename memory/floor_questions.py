@@ -39,57 +39,57 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _WHO_ASKS = re.compile(  # a question that asks which reps: it starts so (a clause of its own)
     r"(?:^|[.?!:;,\u2013\u2014-]\s*|\b(?:so|and|but|ok|okay)\s+)(?:(?:is|has|does|did|was|are)\s+)?"
     r"(who|whos|who['’]s|which (?:of (?:my|the|our) )?(?:reps?|guys|people|sellers|aes?|folks|of them)|"
-    r"any ?one|anybody|any reps?|any of (?:my|the|our) (?:reps|guys|people|team))\b", re.I)
+    r"any ?one|anybody|any reps?|any of (?:my|the|our) (?:reps|guys|people|team))\b", re.IGNORECASE)
 _WHO_PLAYBOOK = re.compile(  # "who should I bring in", "who signs": about buyers and deals, not reps
-    r"(who (?:should|do|to|would|else|signs|owns|decides|is the|are the)|who['’]s the (?:buyer|economic|champion|decision))\b", re.I)
+    r"(who (?:should|do|to|would|else|signs|owns|decides|is the|are the)|who['’]s the (?:buyer|economic|champion|decision))\b", re.IGNORECASE)
 _TEAM_ASKS = re.compile(  # the team as the subject of the question
     r"\b(team[- ]wide|team[- ]level|whole[- ](?:team|floor|squad|crew|group)|the (?:squad|crew)|(?:the|my|our) team(?:['’]s)?|as a (?:team|group)|are we|"
     r"(?:a |the )?team (?:problems?|things?|issues?|patterns?|habits?)|"
     r"across (?:the )?(?:board|team|reps|floor|everyone)|collectively|shared|in common|"
-    r"(?:several|multiple|more than one|many|most|all) (?:of (?:the|my|our) )?reps?)\b", re.I)
-_COMPOUND = re.compile(r"\b(multi|single)[ ]thread", re.I)  # "multi threading" as the theme's words spell it
+    r"(?:several|multiple|more than one|many|most|all) (?:of (?:the|my|our) )?reps?)\b", re.IGNORECASE)
+_COMPOUND = re.compile(r"\b(multi|single)[ ]thread", re.IGNORECASE)  # "multi threading" as the theme's words spell it
 _ABOUT_PATTERNS = re.compile(
-    r"\b(strengths?|weak\w*|gaps?|patterns?|recurring|doing|improv\w*|struggl\w*|good at|bad at|habits?)\b", re.I)
+    r"\b(strengths?|weak\w*|gaps?|patterns?|recurring|doing|improv\w*|struggl\w*|good at|bad at|habits?)\b", re.IGNORECASE)
 _PATTERNS = re.compile(  # what a question about the team's patterns asks for
     r"\b(most common|biggest|shared|patterns?|habits?|strengths?|strongest|weak\w*|gaps?|weak spots?|good at|"
     r"bad at|poor at|great at|best at|worst at|struggl\w*|team[- ]wide|whole[- ]team|one person|just one|"
-    r"one rep|several reps|good or bad|recurring|common)\b", re.I)
-_ONE_REP = re.compile(r"\b(?:(?:a|my|this|that) (?:rep|ae|sdr|seller|new hire)|one of my reps)\b", re.I)
-_PAST = re.compile(r"\b(did|has|have|had|since|was|were|any better|still)\b", re.I)
+    r"one rep|several reps|good or bad|recurring|common)\b", re.IGNORECASE)
+_ONE_REP = re.compile(r"\b(?:(?:a|my|this|that) (?:rep|ae|sdr|seller|new hire)|one of my reps)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(did|has|have|had|since|was|were|any better|still)\b", re.IGNORECASE)
 _HELPED = re.compile(
     r"\b(help(?:ed|s|ing)?|work(?:ed|ing)?|stick|stuck|paid off|pay(?:ing)? off|worth it|waste|difference|land(?:ed)?|"
     r"improv\w*|better|changed?|turn(?:ed)? (?:it )?around|any progress|progress|effect|moved the needle|"
     r"drop(?:ped)?|stopp?(?:ed)?|fixed|sink in|sunk in|done it since|since then|since\?*$)\b|"
     r"\bsince\b[^.?!]{0,40}\b(?:session|coaching|1:1|1-1|one[- ]on[- ]one|homework|feedback|note|talk|"
-    r"(?:we|i) (?:talked|spoke|sat down|met))", re.I)
+    r"(?:we|i) (?:talked|spoke|sat down|met))", re.IGNORECASE)
 _COACHING = re.compile(
     r"\b(coach\w*|1:1|1-1|1on1|one[- ]on[- ]ones?|session|homework|feedback|role[- ]?play\w*|sat down|talked|"
     r"talk(?:ed)? to|went over|gone over|worked on|work(?:ed)? with|since (?:we|our|the|i|then|last)|"
-    r"intervention|assignment|drill\w*|practi[cs]\w*)\b", re.I)
+    r"intervention|assignment|drill\w*|practi[cs]\w*)\b", re.IGNORECASE)
 _ADVICE = re.compile(
     r"\b(how (?:should|do|can|would) (?:i|we)|what (?:should|can|do) (?:i|we|she|he|they)|how to|playbook|framework|"
     r"tips?|advice|suggest\w*|recommend\w*|fix (?:his|her|their|this)|get (?:him|her|them) to|"
     r"lock (?:it|this) in|example questions?|questions (?:should|could|to)|coach (?:him|her|them)|"
-    r"what would you|per (?:our|the))\b", re.I)
+    r"what would you|per (?:our|the))\b", re.IGNORECASE)
 _STRENGTH = re.compile(
     r"\b(good(?! (?:way|idea|time|place|start|question|framework|approach))|great(?! (?:way|idea|question))|"
     r"best(?! way)|brilliant|excellent|amazing|awesome|disciplined|top|strong\w*|nails?|solid|well|excel\w*|shin\w*|star|model|reliabl\w*|consistently good|"
     r"does (?:it|this) right|doing right|strengths?|pair (?:them |him |her )?with|learn from|role model|better than|"
-    r"gets? it right|on point|crush\w*|killing it)\b", re.I)
+    r"gets? it right|on point|crush\w*|killing it)\b", re.IGNORECASE)
 _GAP = re.compile(
     r"\b(keeps?|still|struggl\w*|bad|worst|weak\w*|never|forget\w*|wrong|issues?|problems?|gaps?|fall(?:ing|s)? down|"
     r"worr\w*|caves?|too (?:early|soon|much|fast|quick)|without|fail\w*|leav\w*|skip\w*|miss\w*|cold|stuck|"
     r"doesn['’]?t|don['’]?t|can['’]?t|isn['’]?t|aren['’]?t|won['’]?t|not|no |burn\w*|blow\w*|rush\w*|jump\w*|"
     r"monolog\w*|ramble\w*|over[- ]?talk\w*|talk over|happy ears|weak spots?|watch[- ]outs?|needs? work|"
-    r"improve on|work on|stop\w*|quit\w*)\b", re.I)
+    r"improve on|work on|stop\w*|quit\w*)\b", re.IGNORECASE)
 _BOTH = re.compile(
     r"\b(and who['’]?s not|and who isn['’]?t|or not\b|good and bad|strengths and (?:weak\w*|gaps)|weak\w* and strengths|either way|overall|rundown|run-down|"
     r"read on|pros and cons|how (?:is|are|'s)\s+\w+\s+doing|doing on|any pattern|patterns?|profile|summary|"
-    r"snapshot|picture|where (?:is|'s)\s+\w+\s+at|changed?)\b", re.I)
+    r"snapshot|picture|where (?:is|'s)\s+\w+\s+at|changed?)\b", re.IGNORECASE)
 _ABOUT_A_REP = re.compile(  # the rest of a question about a person who may be a rep
     r"\b(doing|calls?|strengths?|weak\w*|gaps?|coach\w*|improv\w*|better|struggl\w*|good at|bad at|progress|"
     r"patterns?|habits?|discovery|pitch\w*|demo\w*|talk\w*|prep\w*|forecast\w*|next steps?|opening|handl\w*|"
-    r"session|1:1|read on|rundown|picture|keep\w*|still|stopp?ed|any good)\b", re.I)
+    r"session|1:1|read on|rundown|picture|keep\w*|still|stopp?ed|any good)\b", re.IGNORECASE)
 _PERSON_SLOT = re.compile(
     r"(?:\b(?:how(?:['’]s| is| has| did| does| was| are)|where(?:['’]s| is)|is|are|has|did|does|was|with|for|about|coach(?:ing)?|help(?:ed)?|"
     r"coached|on|and|re|give me|tell me about|what about)\s+)"
@@ -98,11 +98,7 @@ _LEADING_NAME = re.compile(r"^(?P<name>[A-Z][a-z]{2,})(?=['’]s\b|\s*[,:;\u2013
 _INITIAL = re.compile(r"(?<![\w$&.'’/-])([A-Z])(?![\w&'’/.-])")  # "has J gotten better", not "$2M", "M&A"
 _COMPANY = re.compile(r"\b(?:Corp|Inc|Ltd|LLC|Co|Group|Labs|Systems)\b")
 _NOT_NAMES = frozenset(
-    "i the a an what who which how why when where is has did does was any anyone anybody our my we team reps rep "
-    "ok okay hey hi so and or but also pls please give tell show list monday tuesday wednesday thursday friday "
-    "saturday sunday january february march april may june july august september october november december "
-    "spin gap sandler challenger meddpicc aecr crm ai ae sdr bdr vp cfo ceo cro cto coo q1 q2 q3 q4 "
-    "playbook discovery coaching coach demo pipeline forecast commit".split())
+    ["i", "the", "a", "an", "what", "who", "which", "how", "why", "when", "where", "is", "has", "did", "does", "was", "any", "anyone", "anybody", "our", "my", "we", "team", "reps", "rep", "ok", "okay", "hey", "hi", "so", "and", "or", "but", "also", "pls", "please", "give", "tell", "show", "list", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "spin", "gap", "sandler", "challenger", "meddpicc", "aecr", "crm", "ai", "ae", "sdr", "bdr", "vp", "cfo", "ceo", "cro", "cto", "coo", "q1", "q2", "q3", "q4", "playbook", "discovery", "coaching", "coach", "demo", "pipeline", "forecast", "commit"])
 
 
 @dataclass(frozen=True)
@@ -253,7 +249,7 @@ def _theme(question: str, classifier: ThemeClassifier, vector: np.ndarray, names
     text = question
     for name in names:
         for part in name.split():
-            text = re.sub(rf"\b{re.escape(part)}\b", "", text, flags=re.I)
+            text = re.sub(rf"\b{re.escape(part)}\b", "", text, flags=re.IGNORECASE)
     probabilities = classifier.probabilities(text, vector)
     best = int(np.argmax(probabilities[:-1]))
     words = classifier.term_counts(text)[best]
