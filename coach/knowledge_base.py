@@ -86,7 +86,7 @@ class KnowledgeBase:
 
         retriever = HybridRetriever(self.docstore, self.vectors, self.keyword)
         generator = build_generator(self.settings.llm, embedder=self.embedder)
-        return Answerer(self.docstore, retriever, self.embedder, generator, ScopeCache(self.data_dir, self.embedder))
+        return Answerer(self.docstore, retriever, self.embedder, generator, ScopeCache(self.store.scope_path, self.embedder))
 
     # -- operations ---------------------------------------------------------------------
     def ingest(self, paths: list[Path], progress: Progress | None = None,
@@ -104,8 +104,8 @@ class KnowledgeBase:
             report = indexer.sync(found, progress)
             self.store.save_roots(self._roots_in_use(found.roots), embed_model=self.embedder.model_id)
             self.memory.capture_config(paths, config_dir)
-            capture_scope(paths, self.data_dir)
-            ScopeCache(self.data_dir, self.embedder).get()  # stores the scope's vectors now, not in the first ask
+            capture_scope(paths, self.store.scope_path)
+            ScopeCache(self.store.scope_path, self.embedder).get()  # stores the scope's vectors now, not in the first ask
             report = self._refresh_memory(report, progress)
             return replace(report, embedded=self.embedder.embedded - embedded_before)
 
@@ -195,7 +195,7 @@ class KnowledgeBase:
         """``ask_in_context`` with the conversation kept in ``<data-dir>/sessions/NAME.jsonl``."""
         from rag.sessions import SessionLog
 
-        log = SessionLog(self.data_dir)
+        log = SessionLog(self.store.sessions_dir)
         answer = self.ask_in_context(question, log.history(name), k=k, rep=rep)
         log.append(name, answer)
         return answer

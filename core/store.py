@@ -35,8 +35,9 @@ LAYOUT = 2  # 1: before store.json (document keys relative to the working direct
 STORE_FILE = "store.json"
 LOCK_FILE = "ingest.lock"
 # entries of the data dir that are not the index: kept in place by stage and promote
+SESSIONS_DIR, FEEDBACK_FILE, FEEDBACK_EXPORT = "sessions", "feedback.jsonl", "feedback-eval-questions.jsonl"
 NOT_INDEX = frozenset({
-    LOCK_FILE, "evals", "sessions", "feedback.jsonl", "feedback-eval-questions.jsonl", "uploads", "ui-secret",
+    LOCK_FILE, "evals", SESSIONS_DIR, FEEDBACK_FILE, FEEDBACK_EXPORT, "uploads", "ui-secret",
 })
 COPY_PREFIXES = ("staging-", "retired-")
 
@@ -79,6 +80,23 @@ class Store:
     @property
     def notes_dir(self) -> Path:
         return self.root / "notes"
+
+    @property
+    def scope_path(self) -> Path:
+        """The copy of knowledge/scope.json the refusal check reads (part of the index)."""
+        return self.root / "scope.json"
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.root / SESSIONS_DIR
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.root / FEEDBACK_FILE
+
+    @property
+    def feedback_export_path(self) -> Path:
+        return self.root / FEEDBACK_EXPORT
 
     def exists(self) -> bool:
         return self.docstore_path.is_file()

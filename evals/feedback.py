@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import InputError, StoreError
+from core.errors import InputError
+from core.store import Store, StoreError
 from evals.ratings import FeedbackLog
 from evals import golden
 
@@ -25,7 +26,7 @@ class FeedbackImport:
 
 
 def add_feedback(data_dir: Path, target: Path = golden.FEEDBACK_FILE) -> FeedbackImport:
-    log = FeedbackLog(data_dir)
+    log = FeedbackLog(Store(data_dir).feedback_path)
     if not log.path.exists():
         raise InputError(f"No feedback in {log.path}; rate answers with thumbs up/down in coach ui first")
     known = {_key(q) for q in _golden_questions(target)}

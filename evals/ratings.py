@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +18,6 @@ from typing import Any, Literal
 from core.errors import InputError, StoreError
 
 Rating = Literal["up", "down"]
-FILE_NAME = "feedback.jsonl"
 MAX_COMMENT_CHARS = 2000
 
 _WRITE_LOCK = threading.Lock()
@@ -54,13 +53,9 @@ class Feedback:
 
 @dataclass
 class FeedbackLog:
-    """The feedback file of one data dir."""
+    """The feedback file of one data dir (its Store's ``feedback_path``)."""
 
-    data_dir: Path
-    path: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.path = Path(self.data_dir) / FILE_NAME
+    path: Path
 
     def record(self, *, question: str, answer: str, grounded: bool, rating: Rating,
                citations: list[dict[str, Any]] | tuple = (), comment: str = "") -> Feedback:

@@ -56,16 +56,16 @@ class Scope:
         return float(np.max(self.covered @ vector))
 
 
-def capture(paths: list[Path], data_dir: Path) -> None:
-    """Keep a copy of the scope.json found beside the ingested paths (if any)."""
+def capture(paths: list[Path], target: Path) -> None:
+    """Keep a copy, at ``target`` (the store's ``scope_path``), of the scope.json found beside
+    the ingested paths (if any)."""
     found = find_upwards(paths, SCOPE_FILE)
     if found is None:
         return
-    target = data_dir / SCOPE_FILE
     if not target.exists() or target.read_bytes() != found.read_bytes():
         load_topics(found)  # refuse a broken file before it replaces a good one
         load_topics(found, "covered")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(found, target)
 
 
@@ -83,8 +83,8 @@ def load_topics(path: Path, key: str = "not_covered") -> tuple[Topic, ...]:
 class ScopeCache:
     """The store's scope, embedded once per process and re-read when the file changes."""
 
-    def __init__(self, data_dir: Path, embedder) -> None:
-        self.path, self.embedder = data_dir / SCOPE_FILE, embedder
+    def __init__(self, path: Path, embedder) -> None:
+        self.path, self.embedder = path, embedder  # the store's scope_path
         self._loaded: tuple[str, Scope] | None = None
 
     def get(self) -> Scope | None:

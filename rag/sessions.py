@@ -16,14 +16,13 @@ from core.errors import InputError
 from core.jsonl import read_objects
 from core.records import Answer, Exchange
 
-SESSIONS_DIR = "sessions"
 CONTEXT_EXCHANGES = 5
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class SessionLog:
-    def __init__(self, data_dir: Path) -> None:
-        self.folder = Path(data_dir) / SESSIONS_DIR
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)  # the store's sessions_dir
 
     def path(self, name: str) -> Path:
         if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:

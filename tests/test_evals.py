@@ -263,7 +263,7 @@ def test_fast_subset_is_dev_questions_spanning_every_kind():
 def test_thumbs_down_feedback_becomes_golden_lines_to_review(tmp_path):
     from evals.ratings import FeedbackLog
 
-    log = FeedbackLog(tmp_path)
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
     log.record(question="How do I follow up after a pricing call?", answer="...", grounded=True, rating="down",
                comment="missed the follow-up cadence")
     log.record(question="how do i handle a timing objection?", answer="...", grounded=True, rating="down")  # dev-001

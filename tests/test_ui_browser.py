@@ -479,7 +479,7 @@ def test_evals_tab_runs_the_fast_evaluation_and_lists_thumbs_down_answers(page, 
 
     from evals.ratings import FeedbackLog
 
-    FeedbackLog(server[2].data_dir).record(question="What do we charge for a pilot?", answer="No idea.",
+    FeedbackLog(server[2].store.feedback_path).record(question="What do we charge for a pilot?", answer="No idea.",
                                            grounded=False, rating="down", comment="should say prices are not held")
     open_tab(page, "Evals")
     disliked = page.locator("#coach-thumbs-down")

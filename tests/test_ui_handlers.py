@@ -177,7 +177,7 @@ def test_feedback_is_stored_with_question_answer_and_citations_and_exported(kb):
     assert handlers.record_feedback(kb, history, 1, True).startswith("Thanks")
     assert handlers.record_feedback(kb, history, 3, False, "should point to the playbook index").startswith("Thanks")
     assert handlers.record_feedback(kb, history, 7, False).startswith("Pick an answer")
-    items = FeedbackLog(kb.data_dir).all()[-2:]
+    items = FeedbackLog(kb.store.feedback_path).all()[-2:]
     assert [i.rating for i in items] == ["up", "down"]
     assert items[0].question == TIMING and items[0].citations and "Acknowledge" in items[0].answer
     assert items[1].comment == "should point to the playbook index"
@@ -195,7 +195,7 @@ def test_the_fast_evaluation_runs_from_the_app_and_thumbs_down_answers_are_liste
     assert {"hit@1", "mrr", "must_mention", "mental_model_coverage"} <= set(metrics["Metric"])
     assert report.startswith("# coach evaluation") and str(kb.data_dir) not in report
     assert handlers.latest_eval_report(kb) == report  # saved as the latest, as coach eval --fast does
-    FeedbackLog(kb.data_dir).record(question="What do we charge?", answer="**Bold** claim [1]", grounded=True,
+    FeedbackLog(kb.store.feedback_path).record(question="What do we charge?", answer="**Bold** claim [1]", grounded=True,
                                     rating="down", comment="prices are not in the playbooks")
     note, rows = handlers.thumbs_down(kb)
     assert note.endswith("to review.")
@@ -205,7 +205,7 @@ def test_the_fast_evaluation_runs_from_the_app_and_thumbs_down_answers_are_liste
 
 
 def test_feedback_log_skips_a_damaged_line_and_dedupes_questions(tmp_path):
-    log = FeedbackLog(tmp_path)
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
     log.record(question="Q one?", answer="a", grounded=True, rating="down", comment="first")
     log.path.write_text(log.path.read_text() + '{"broken": \n')
     log.record(question="q  ONE?", answer="a", grounded=True, rating="down", comment="second")

@@ -371,7 +371,7 @@ def serve(kb, host: str = "127.0.0.1", port: int = 7860,
             server_name=host, server_port=port, auth=auth, auth_message="Sign in to coach",
             prevent_thread_lock=True, quiet=True, show_error=True, theme=theme(), css=CSS, head=HEAD,
             max_file_size=MAX_BYTES, footer_links=["settings"],
-            allowed_paths=[str(Path(kb.data_dir) / handlers.EXPORT_FILE)],
+            allowed_paths=[str(kb.store.feedback_export_path)],
         )
     except OSError:
         raise ConfigError(f"cannot serve on {host}:{port}: the port is in use or the address is not "

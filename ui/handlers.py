@@ -33,7 +33,6 @@ EXAMPLE_QUESTIONS = (
     "How often should I run pipeline reviews with my reps?",
 )
 MAX_TURNS = 50  # answers kept in a browser's history
-EXPORT_FILE = "feedback-eval-questions.jsonl"  # thumbs-down questions as eval lines, in the data dir
 Progress = Callable[[int, int, str], None]
 
 _LOCKS_GUARD = threading.Lock()
@@ -132,7 +131,7 @@ def record_feedback(kb, history: dict[str, Any] | None, index: int, liked: bool,
     if answer is None:
         return "Pick an answer to rate: use the thumbs under a reply."
     try:
-        FeedbackLog(kb.data_dir).record(
+        FeedbackLog(kb.store.feedback_path).record(
             question=answer["question"], answer=answer["answer"], grounded=bool(answer.get("grounded")),
             rating="up" if liked else "down", citations=answer.get("citations") or [], comment=comment or "",
         )
@@ -436,7 +435,7 @@ def _without_paths(kb, text: str) -> str:
 def thumbs_down(kb) -> tuple[str, pd.DataFrame]:
     """Answers rated thumbs-down, newest first, with the rater's comment, for review."""
     try:
-        items = [item for item in FeedbackLog(kb.data_dir).all() if item.rating == "down"]
+        items = [item for item in FeedbackLog(kb.store.feedback_path).all() if item.rating == "down"]
     except CoachError as error:
         return str(error), pd.DataFrame(columns=FEEDBACK_COLUMNS)
     if not items:
@@ -454,13 +453,13 @@ def _short(answer: str, limit: int = 240) -> str:
 
 def export_feedback(kb) -> tuple[str, str | None]:
     """Write thumbs-down questions as eval lines in the data dir; returns (message, file)."""
-    target = Path(kb.data_dir) / EXPORT_FILE
+    target = kb.store.feedback_export_path
     try:
-        count = FeedbackLog(kb.data_dir).export_eval_questions(target)
+        count = FeedbackLog(kb.store.feedback_path).export_eval_questions(target)
     except CoachError as error:
         return str(error), None
     if not count:
         return "No thumbs-down answers yet; nothing to export.", None
-    return (f"Wrote {count} question{'s' if count != 1 else ''} to {EXPORT_FILE} (download it below). Fill in "
+    return (f"Wrote {count} question{'s' if count != 1 else ''} to {target.name} (download it below). Fill in "
             "`expected` and `must_mention` before adding them to a golden set (`coach eval --add-feedback` "
             "queues them for review in evals/golden/feedback.jsonl)."), str(target)
