@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import date
 
 from bench.harness import (
     ROOT,
-    forget_questions,
+    cold_seconds,
     machine,
     percentile,
     table,
@@ -26,16 +25,6 @@ from bench.harness import (
 )
 from coach.knowledge_base import KnowledgeBase
 from core.settings import Settings
-
-
-def timings(kb: KnowledgeBase, questions: list[str]) -> list[float]:
-    out = []
-    for question in questions:
-        forget_questions()
-        started = time.perf_counter()
-        kb.ask(question)
-        out.append(time.perf_counter() - started)
-    return out
 
 
 def main() -> int:
@@ -54,8 +43,8 @@ def main() -> int:
         kb.ask(question)  # warm: models, indexes and memos loaded
     floor_times, playbook_times = [], []
     for _ in range(args.repeats):
-        floor_times += timings(kb, coach_questions)
-        playbook_times += timings(kb, playbook_questions)
+        floor_times += cold_seconds(kb.ask, coach_questions)
+        playbook_times += cold_seconds(kb.ask, playbook_questions)
     routed = sum(kb.ask(q).floor is not None for q in coach_questions)
     rows = []
     for name, values in (("coach questions about the floor", floor_times), ("playbook questions (field-dev)", playbook_times)):

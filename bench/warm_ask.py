@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.harness import (
     ROOT,
-    forget_questions,
+    cold_seconds,
     machine,
     open_store,
     percentile,
@@ -71,12 +71,7 @@ def main() -> int:
     for question in questions[:5]:
         kb.ask(question)  # warm: models, indexes and memos loaded
     spent.clear()
-    totals = []
-    for question in questions:
-        forget_questions()
-        started = time.perf_counter()
-        kb.ask(question)
-        totals.append(time.perf_counter() - started)
+    totals = cold_seconds(kb.ask, questions)
     whole = sum(totals)
     rows = [(part, f"{1000 * spent[part] / len(totals):.1f} ms", f"{100 * spent[part] / whole:.0f}%") for part in PARTS]
     other = whole - sum(spent[p] for p in PARTS)
