@@ -48,8 +48,8 @@ def theme_labels(kb) -> dict[str, str]:
 def rep_names(kb) -> list[str]:
     """Reps with call notes in the store, for the filters."""
     try:
-        return sorted({note.rep for note in kb.docstore.notes() if note.rep})
-    except (CoachError, OSError, sqlite3.Error):  # an unreadable store has no reps to offer
+        return list(kb.reps())
+    except (CoachError, OSError, sqlite3.Error):  # an empty or unreadable store has no reps to offer
         return []
 
 

@@ -17,14 +17,18 @@ from ui.render import text
 MAX_REQUEST = 1000  # characters: a document key is far shorter
 
 
+def stored_notes(kb) -> list:
+    """The store's call notes; none when the store cannot be read (a view shows it empty)."""
+    try:
+        return kb.docstore.notes()
+    except (CoachError, OSError, sqlite3.Error):
+        return []
+
+
 def accounts(kb) -> dict[str, str]:
     """Document key -> the account its (first) call note names."""
-    try:
-        notes = kb.docstore.notes()
-    except (CoachError, OSError, sqlite3.Error):
-        return {}
     found: dict[str, str] = {}
-    for note in notes:
+    for note in stored_notes(kb):
         if note.account and note.source not in found:
             found[note.source] = note.account
     return found

@@ -9,7 +9,6 @@ escaped HTML; gradio is never imported here.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from core.errors import CoachError
@@ -160,12 +159,8 @@ def _verdict_badge(verdict: str) -> str:
 
 
 def _note_counts(kb) -> dict[str, int]:
-    try:
-        notes = kb.docstore.notes()
-    except (CoachError, OSError, sqlite3.Error):
-        return {}
     counts: dict[str, int] = {}
-    for note in notes:
+    for note in documents.stored_notes(kb):
         counts[note.rep] = counts.get(note.rep, 0) + 1
     return counts
 
