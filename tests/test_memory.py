@@ -263,6 +263,11 @@ def test_polarity_reads_negation(theme, text, want):
     ("never asked why the backlog grows", False),
     ("Set the agenda up front and asked if the buyer wanted to add anything.", False),
     ("He didn't try to put a number on it.", False),
+    # a cited earlier agreement, or agreeing about what happened, is not a new instruction
+    ("Ivan hasn't seen a demo, which is exactly the rule we agreed on September 25.", False),
+    ("She agreed that Glen never got to tell her what the no-shows were doing to his clinics.", False),
+    ("the thing we agreed to work on is airtime: one question at a time.", True),
+    ("We agreed that she will open every call with an agenda.", True),
 ])
 def test_instructions_are_told_from_remarks(text, want):
     from memory.polarity import is_instruction
@@ -287,15 +292,3 @@ def test_the_floor_harness_on_a_dev_floor_keeps_what_must_hold_whatever_the_qual
                  if c.group == "injection" or c.name.endswith("cites the observations it came from")]
     failed = [f"{c.group}: {c.name}: {c.detail}" for c in must_hold if not c.passed]
     assert len(must_hold) == 4 and not failed, failed
-
-
-@pytest.mark.parametrize("sentence, instruction", [
-    ("Ivan hasn't seen a demo, which is exactly the rule we agreed on September 25.", False),
-    ("She agreed that Glen never got to tell her what the no-shows were doing to his clinics.", False),
-    ("the thing we agreed to work on is airtime: one question at a time.", True),
-    ("We agreed that she will open every call with an agenda.", True),
-])
-def test_a_cited_agreement_is_not_a_new_instruction(sentence, instruction):
-    from memory.polarity import is_instruction
-
-    assert is_instruction(sentence) is instruction
