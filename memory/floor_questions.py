@@ -28,6 +28,7 @@ import numpy as np
 
 from core.records import FloorReading
 from memory.classify import ThemeClassifier
+from memory.polarity import votes
 
 # a question is about one theme when the theme classifier gives it this probability, or
 # THEME_WITH_WORDS when the question also uses one of the theme's words (chosen on the dev
@@ -97,8 +98,13 @@ _PERSON_SLOT = re.compile(
 _LEADING_NAME = re.compile(r"^(?P<name>[A-Z][a-z]{2,})(?=['’]s\b|\s*[,:;\u2013\u2014-])")  # "Dagny: any patterns?"
 _INITIAL = re.compile(r"(?<![\w$&.'’/-])([A-Z])(?![\w&'’/.-])")  # "has J gotten better", not "$2M", "M&A"
 _COMPANY = re.compile(r"\b(?:Corp|Inc|Ltd|LLC|Co|Group|Labs|Systems)\b")
-_NOT_NAMES = frozenset(
-    ["i", "the", "a", "an", "what", "who", "which", "how", "why", "when", "where", "is", "has", "did", "does", "was", "any", "anyone", "anybody", "our", "my", "we", "team", "reps", "rep", "ok", "okay", "hey", "hi", "so", "and", "or", "but", "also", "pls", "please", "give", "tell", "show", "list", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "spin", "gap", "sandler", "challenger", "meddpicc", "aecr", "crm", "ai", "ae", "sdr", "bdr", "vp", "cfo", "ceo", "cro", "cto", "coo", "q1", "q2", "q3", "q4", "playbook", "discovery", "coaching", "coach", "demo", "pipeline", "forecast", "commit"])
+_NOT_NAMES = frozenset((
+    "i the a an what who which how why when where is has did does was any anyone anybody our my we team "
+    "reps rep ok okay hey hi so and or but also pls please give tell show list monday tuesday wednesday "
+    "thursday friday saturday sunday january february march april may june july august september october "
+    "november december spin gap sandler challenger meddpicc aecr crm ai ae sdr bdr vp cfo ceo cro cto "
+    "coo q1 q2 q3 q4 playbook discovery coaching coach demo pipeline forecast commit"
+).split())
 
 
 @dataclass(frozen=True)
@@ -115,10 +121,10 @@ class Roster:
         words = _WORD.findall(question)
         lowered = [w.lower().rstrip("'’").removesuffix("'s").removesuffix("’s") for w in words]
         initials = set(_INITIAL.findall(question)) - {"I", "A"}
+        reps_with = Counter(rep[0].upper() for rep in self.reps)  # first initial -> how many reps have it
         for rep in self.reps:
-            first = rep.split()[0][0].upper()
-            if self._names(rep, lowered, words) or (
-                    first in initials and [r.split()[0][0].upper() for r in self.reps].count(first) == 1):
+            initial = rep[0].upper()
+            if self._names(rep, lowered, words) or (initial in initials and reps_with[initial] == 1):
                 found.append(rep)
         unknown = []
         for m in [*_PERSON_SLOT.finditer(question), *_LEADING_NAME.finditer(question)]:
@@ -267,8 +273,6 @@ def _polarity(question: str, theme: str | None, classifier: ThemeClassifier) -> 
     if strength or gap:
         return "strength" if strength else "gap"
     if theme is not None:  # the theme's own cue words: "who pitches too early", "who holds the demo"
-        from memory.polarity import votes
-
         found = next(t for t in classifier.themes if t.id == theme)
         return votes(question, found.id, found.gap_cues, found.strength_cues, found.terms).polarity
     return None
