@@ -274,7 +274,7 @@ class KnowledgeBase:
 
     def _check_rep(self, rep: str) -> str:
         """The full name of the rep ``rep`` names (a full or first name)."""
-        known = {n.rep for n in self.docstore.notes()}
+        known = self._roster().reps
         named = reps_named(rep, known)
         if len(named) > 1:
             raise InputError(f"Several reps are called {rep!r}: {', '.join(named)}; give the full name")
