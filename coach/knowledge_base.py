@@ -234,7 +234,7 @@ class KnowledgeBase:
             if (include_one_offs or o.promoted)
             and (not rep or _involves(o, rep))
             and (not theme or o.theme == theme)
-            and (not polarity or o.polarity == polarity or (o.change is not None and o.change.was == polarity))
+            and (not polarity or polarity in o.readings)
         ]
         return sorted(chosen, key=lambda o: o.rep is None) if rep else chosen
 

@@ -245,6 +245,11 @@ class Observation:
         """gap, strength, or for a turned pattern "gap, then strength" (the story in one word pair)."""
         return f"{self.change.was}, then {self.polarity}" if self.change else self.polarity
 
+    @property
+    def readings(self) -> tuple[str, ...]:
+        """The polarities the observation stands for: its own, and for a turned pattern the earlier one too."""
+        return (self.change.was, self.polarity) if self.change else (self.polarity,)
+
 
 @dataclass(frozen=True)
 class Change:

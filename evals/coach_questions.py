@@ -27,7 +27,7 @@ from pathlib import Path
 
 from core.jsonl import read_objects
 from core.names import same_rep
-from core.records import Answer, Observation
+from core.records import Answer
 
 VERDICT_OF = {"helped": True, "did_not_help": False, "too_early": None}
 
@@ -122,10 +122,6 @@ def _in(rep: str, reps: Sequence[str]) -> bool:
     return any(r.casefold() == rep.casefold() for r in reps)
 
 
-def _readings(o: Observation) -> tuple[str, ...]:
-    return (o.change.was, o.polarity) if o.change else (o.polarity,)
-
-
 def score(question: CoachQuestion, answer: Answer, baseline: Answer | None, reps: Sequence[str]) -> Scored:
     floor = answer.floor
     named = tuple(floor.reps) if floor else _named_in_text(answer, reps)
@@ -140,7 +136,7 @@ def score(question: CoachQuestion, answer: Answer, baseline: Answer | None, reps
             mine = [o for o in observations if (o.rep and same_rep(o.rep, rep)) or _in(rep, o.reps)]
             if question.theme:
                 mine = [o for o in mine if o.theme == question.theme]
-            checked.append(bool(mine) and all(question.polarity in _readings(o) for o in mine))
+            checked.append(bool(mine) and all(question.polarity in o.readings for o in mine))
         reading_right = bool(checked) and all(checked)
     if question.type == "helped":
         want = VERDICT_OF.get(question.expect_verdict or "", "missing")
@@ -154,7 +150,7 @@ def score(question: CoachQuestion, answer: Answer, baseline: Answer | None, reps
     if question.expect_findings:
         observations = floor.observations if floor else ()
         hit = sum(1 for rep, theme, polarity in question.expect_findings if any(
-            o.theme == theme and polarity in _readings(o) and (
+            o.theme == theme and polarity in o.readings and (
                 (rep is None and o.rep is None) or (rep is not None and o.rep is not None and same_rep(o.rep, rep)))
             for o in observations))
         findings = (hit, len(question.expect_findings))

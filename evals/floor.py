@@ -146,17 +146,12 @@ def unplanted(promoted: Sequence[Observation], expected: dict) -> list[Observati
     planted = {(e["rep"].casefold(), e["theme"], e["polarity"]) for e in expected.get("observations", [])}
     planted |= {(None, e["theme"], e["polarity"]) for e in expected.get("team_observations", [])}
     return [o for o in promoted
-            if any(((o.rep.casefold() if o.rep else None), o.theme, p) not in planted for p in readings(o))]
-
-
-def readings(o: Observation) -> tuple[str, ...]:
-    """The polarities an observation stands for: one, or both sides of a turned pattern."""
-    return (o.change.was, o.polarity) if o.change else (o.polarity,)
+            if any(((o.rep.casefold() if o.rep else None), o.theme, p) not in planted for p in o.readings)]
 
 
 def _is(o: Observation, rep: str, theme: str, polarity: str) -> bool:
     return (o.rep is not None and o.rep.casefold() == rep.casefold() and o.theme == theme
-            and polarity in readings(o))
+            and polarity in o.readings)
 
 
 @dataclass(frozen=True)

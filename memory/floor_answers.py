@@ -63,7 +63,7 @@ def answer_from_floor(reading: FloorReading, observations: Sequence[Observation]
 
 
 def _reads(o: Observation, polarity: str | None) -> bool:
-    return polarity is None or o.polarity == polarity or (o.change is not None and o.change.was == polarity)
+    return polarity is None or polarity in o.readings
 
 
 def _what(polarity: str | None) -> str:
