@@ -114,7 +114,7 @@ TOOLS = (
     Tool("observations", "Stable observations: patterns that recur across a rep's or the team's calls, "
          "with verbatim evidence. include_one_offs adds facts seen once.",
          {"rep": _REP, "theme": _text("a theme id from the taxonomy, e.g. pitching-too-early"),
-          "polarity": {"type": "string", "enum": ["strength", "gap"], "description": "strengths or gaps only"},
+          "polarity": {"type": "string", "enum": ["strength", "gap"], "description": "strengths or gaps only; a pattern that turned after coaching matches either reading"},
           "include_one_offs": {"type": "boolean", "default": False, "description": "also list one-off facts"}},
          (), _observations),
     Tool("interventions", "Coaching interventions found in notes and whether they measurably helped "

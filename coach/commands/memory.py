@@ -14,7 +14,7 @@ def register(commands) -> None:
     )
     obs.add_argument("--rep", help="only this rep (full or first name)")
     obs.add_argument("--theme", help="only this theme id (see knowledge/taxonomy.json)")
-    obs.add_argument("--polarity", choices=("strength", "gap"), help="only strengths or only gaps")
+    obs.add_argument("--polarity", choices=("strength", "gap"), help="only strengths or only gaps (a pattern that turned after coaching, gap then strength, matches either)")
     obs.add_argument("--all", action="store_true", help="include one-off facts that did not recur")
     obs.add_argument("--trend", action="store_true",
                      help="also show, per rep and theme, the gap rate per week (each observation's JSON has it as trend)")
