@@ -13,8 +13,9 @@ in memory, so a candidate ranker can be refitted and re-scored per fold in milli
 
 Candidates:
 
-- ``a``: the shipped ranker as is (``rag/ranker_weights.json``, fitted on field-dev only),
-  scored per file: the drop from the file it was fitted on to the others.
+- ``a``: the shipped ranker as is (``rag/ranker_weights.json``, with its section priors),
+  scored per file. Since 2026-12-07 it is fitted on all three files, so ``a`` is in-sample
+  everywhere; the out-of-fold rows of the candidate it was fitted as (``f``) are its estimate.
 - ``b``: the same six features (``rag.ranker.FEATURES``), the same listwise softmax loss,
   refitted on the training folds of all three files; the L2 penalty chosen by nested
   cross-validation (inner folds on the training questions only) from ``L2_GRID``.
@@ -28,6 +29,11 @@ Candidates:
   replaces ``q`` in every dense feature (passage, sentences, document, lead, heading).
   The ridge strength and the ranker's L2 are chosen together by nested cross-validation.
 - ``d-b``: ablation: the adapter with ``b``'s six features only.
+- ``e``: ``b`` with each sentence embedded after its section path ("Discovery Coach > ... :
+  Budget/Value — ..."), for best_unit and top3_units; ``e+`` keeps both kinds.
+- ``f``: ``b`` plus one indicator per playbook section (its prior, by heading path),
+  standardized like the features: what ships since 2026-12-07 (``rag.ranker.section_bias``);
+  ``f-d`` adds the question adapter.
 
 Protocol: grouped 5-fold cross-validation over questions (a group is one question text,
 whitespace and case folded; folds stratified by file), repeated ``--repeats`` times with
@@ -61,6 +67,7 @@ ADAPTER_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)  # ridge strength of the que
 ADAPTER_L2_GRID = (1.0, 10.0, 100.0)
 BASE = ("dense", "best_unit", "top3_units", "centrality", "document", "keyword")  # = rag.ranker.FEATURES
 EXTRA = ("lead", "heading")
+CONTEXT = ("dense", "best_unit_ctx", "top3_units_ctx", "centrality", "document", "keyword")
 
 
 # -- the data: one retrieval per question, everything else in memory ------------------------
@@ -84,6 +91,8 @@ class Question:
     heading_vectors: np.ndarray  # (sections, dim)
     product_raw: np.ndarray  # (sections, 6) the retriever's own raw features, for the check
     product_rank: int | None  # first relevant rank of the product's ranking
+    section_keys: tuple = ()  # (source, section) of each section, in the feature rows' order
+    context_unit_vectors: np.ndarray | None = None  # (units, dim): "section path: unit", as unit_vectors
     cache: dict = field(default_factory=dict)
 
 
@@ -153,6 +162,20 @@ def gather(kb) -> list[Question]:
     lead_of = {k: lead[i] for i, k in enumerate(keys)}
     heading_of = {k: heading[i] for i, k in enumerate(keys)}
 
+    # every candidate passage's units again, each embedded with its section path before it
+    context_of: dict[str, np.ndarray] = {}
+    all_chunks = {c.id: c for *_, chunks, _, _ in raw for c in chunks}
+    memos = {cid: m for *_, memo, _ in raw for cid, m in memo.items()}
+    texts_ctx, owners = [], []
+    for cid, chunk in all_chunks.items():
+        for stored in memos[cid].units:
+            texts_ctx.append(f"{chunk.section}: {stored.unit.display}")
+            owners.append(cid)
+    encoded = kb.embedder.encode(texts_ctx) if texts_ctx else np.zeros((0, 1))
+    for cid in all_chunks:
+        rows = [i for i, o in enumerate(owners) if o == cid]
+        context_of[cid] = encoded[rows] if rows else np.zeros((0, encoded.shape[1] if len(encoded) else 1))
+
     questions = []
     for file, item, vector, kind, retrieval, chunks, memo, scores in raw:
         dim = len(vector)
@@ -186,6 +209,9 @@ def gather(kb) -> list[Question]:
             heading_vectors=np.vstack([heading_of[s] for s in sections]).astype(np.float32),
             product_raw=np.array([[by_key[s][f] for f in BASE] for s in sections]),
             product_rank=first_relevant_rank(product_sections[:RANK_DEPTH], expected),
+            section_keys=tuple(sections),
+            context_unit_vectors=np.vstack([context_of[c.id] for c in chunks]).astype(np.float32) if offset
+            else np.zeros((0, dim), np.float32),
         ))
     return questions
 
@@ -205,10 +231,14 @@ def raw_features(q: Question, vector: np.ndarray, names: tuple[str, ...]) -> np.
                     dense)
     per_chunk = {"dense": dense, "best_unit": best, "top3_units": top3, "centrality": q.centrality,
                  "document": np.einsum("ij,j->i", q.document_vectors, vector), "keyword": q.keyword}
+    if any(name.endswith("_ctx") for name in names):
+        per_chunk["best_unit_ctx"], per_chunk["top3_units_ctx"] = _unit_maxima(q, q.context_unit_vectors @ vector, dense)
     n_sections = len(q.relevant)
     columns = []
     for name in names:
-        if name == "lead":
+        if name.startswith("sec:"):  # one section's own bias (an indicator column)
+            columns.append(np.array([float(k[1] == name[4:]) for k in q.section_keys]))
+        elif name == "lead":
             columns.append(q.lead_vectors @ vector)
         elif name == "heading":
             columns.append(q.heading_vectors @ vector)
@@ -217,6 +247,16 @@ def raw_features(q: Question, vector: np.ndarray, names: tuple[str, ...]) -> np.
             np.maximum.at(col, q.section_of, per_chunk[name].astype(np.float64))
             columns.append(col)
     return np.column_stack(columns).astype(np.float64)
+
+
+def _unit_maxima(q: Question, unit_scores: np.ndarray, dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    padded = np.where(q.unit_pad >= 0, unit_scores[np.maximum(q.unit_pad, 0)] if len(unit_scores) else 0.0, -np.inf)
+    padded = -np.sort(-padded, axis=1)
+    has = q.unit_count > 0
+    top = padded[:, :3]
+    top3 = np.where(has, np.where(np.isfinite(top), top, 0.0).sum(axis=1) / np.clip(np.minimum(q.unit_count, 3), 1, None),
+                    dense)
+    return np.where(has, padded[:, 0], dense), top3
 
 
 def standardize(matrix: np.ndarray) -> np.ndarray:
@@ -447,7 +487,7 @@ def reading(results, labels, index_of, a_ranks) -> list[str]:
     a = summarize([a_ranks[i] for i in index_of["pooled"]])
     lines = [(f"- Best pooled out-of-fold MRR: {labels[best]}, {pooled[best]['mrr']:.3f} "
               f"(hit@1 {pooled[best]['hit@1']:.3f}, hit@5 {pooled[best]['hit@5']:.3f}); the shipped ranker on the "
-              f"same questions: MRR {a['mrr']:.3f} (hit@1 {a['hit@1']:.3f}, hit@5 {a['hit@5']:.3f}), 134 of them "
+              f"same questions: MRR {a['mrr']:.3f} (hit@1 {a['hit@1']:.3f}, hit@5 {a['hit@5']:.3f}), all of them "
               "in-sample.")]
     for k, m in pooled.items():
         if k != best:
@@ -480,7 +520,15 @@ def main() -> None:
     w_shipped = np.array([shipped["weights"][f] for f in BASE])
     worst = max(float(np.abs(raw_features(q, q.vector, BASE) - q.product_raw).max()) for q in questions)
     base_x = matrices(questions, BASE)
-    a_ranks = [first_rank(x, q.relevant, w_shipped) for x, q in zip(base_x, questions)]
+    from rag.ranker import prior_columns
+
+    bias = shipped.get("section_bias", {})
+    known = sorted(bias)
+    w_bias = np.array([bias[k] for k in known])
+    a_x = [np.hstack([x, prior_columns([k[1] for k in q.section_keys], known)]) if known else x
+           for x, q in zip(base_x, questions)]
+    a_ranks = [first_rank(x, q.relevant, np.concatenate([w_shipped, w_bias]) if known else w_shipped)
+               for x, q in zip(a_x, questions)]
     agree = sum(r == q.product_rank for r, q in zip(a_ranks, questions))
 
     # training targets for the adapter: the mean passage vector of each expected section
@@ -499,8 +547,12 @@ def main() -> None:
     kb.close()
 
     wanted = args.only.split(",")
+    playbook_sections = sorted({k[1] for q in questions for k in q.section_keys if "playbooks/" in k[0]})
+    SECTION_BIAS = tuple(f"sec:{k}" for k in playbook_sections)
     recipes = {"b": ("b", BASE, False), "c": ("c", BASE + EXTRA, False), "c-lead": ("c-lead", BASE + ("lead",), False),
-               "d": ("d", BASE + EXTRA, True), "d-b": ("d-b", BASE, True)}
+               "d": ("d", BASE + EXTRA, True), "d-b": ("d-b", BASE, True),
+               "f": ("f", BASE + SECTION_BIAS, False), "f-d": ("f-d", BASE + SECTION_BIAS, True),
+               "e": ("e", CONTEXT, False), "e+": ("e+", BASE + ("best_unit_ctx", "top3_units_ctx"), False)}
     results, lofo, timings = {}, {}, {}
     for key in wanted:
         if key not in recipes:
@@ -518,11 +570,12 @@ def main() -> None:
     rows = []
     for s in scopes:
         m = summarize([a_ranks[i] for i in index_of[s]])
-        note = "fitted on these (in-sample)" if s == "field-dev" else ("pooled, 134 of them in-sample" if s == "pooled"
-                                                                        else "not fitted on")
+        note = "in-sample: " + shipped.get("fitted_on", "")[:60]
         rows.append(("a shipped", s, len(index_of[s]), cell(m["hit@1"]), cell(m["hit@5"]), cell(m["mrr"]), "-", "-", note))
     labels = {"b": "b refit, 6 features", "c": "c + lead + heading", "c-lead": "c-lead + lead only",
-              "d": "d c + question adapter", "d-b": "d-b b + question adapter"}
+              "d": "d c + question adapter", "d-b": "d-b b + question adapter",
+              "f": "f b + a bias per playbook section", "f-d": "f-d f + question adapter",
+              "e": "e units with section path", "e+": "e+ b + units with section path"}
     for key, (candidate, cv) in results.items():
         total = sum(n for _, n in cv.in_mrr)
         in_pooled = sum(m * n for m, n in cv.in_mrr) / total
@@ -537,7 +590,7 @@ def main() -> None:
     for key, (_, cv) in results.items():
         rr[key] = np.array([np.mean([1.0 / r if r else 0.0 for r in cv.out_ranks[i]]) for i in range(len(files))])
     pairs = [("b", "a"), ("c", "b"), ("c-lead", "b"), ("c", "a"), ("d", "c"), ("d", "b"), ("d", "a"), ("d-b", "b"),
-             ("d-b", "a")]
+             ("d-b", "a"), ("e", "b"), ("e+", "b"), ("e", "a"), ("f", "b"), ("f", "a"), ("f-d", "f")]
     paired = []
     for new, old in pairs:
         if new in rr and old in rr:
@@ -574,8 +627,8 @@ def main() -> None:
                [(labels[k], f, counts[f], cell(r["hit@1"]), cell(r["hit@5"]), cell(r["mrr"]), cell(r["in_mrr"]),
                  cell(r["in_mrr"] - r["mrr"]), fmt_choice(r["choice"])) for k, per in lofo.items() for f, r in per.items()]),
         "",
-        ("For comparison, candidate a (shipped, fitted on field-dev) on the files it was not fitted on is the "
-         "first table's field-test and objections-dev rows."), "",
+        ("Candidate a, the shipped ranker, is fitted on all three files (in-sample); candidate f is how it was "
+         "fitted, so f's rows are its out-of-fold estimate."), "",
         "## Mean fitted weights (standardized features, over the outer folds)", "",
         *table(("candidate", *BASE, *EXTRA),
                [("a shipped", *(f"{v:.2f}" for v in w_shipped), "-", "-")]

@@ -32,6 +32,7 @@ class QuestionResult:
     citation_problems: tuple[str, ...]
     faithful: bool | None = None  # None: no judge
     answer: str = ""
+    match: str = ""  # "strong", "weak" (the closest sections, marked) or "none" (refused); "" in older reports
 
     @property
     def in_scope(self) -> bool:

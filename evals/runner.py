@@ -88,6 +88,7 @@ def evaluate_question(kb, item: GoldenQuestion, sources: SourceTexts,
         citation_problems=tuple(citation_problems(answer.answer, cited, sources)),
         faithful=judge(answer) if judge is not None and answer.grounded else None,
         answer=answer.answer,
+        match=answer.match,
     )
 
 
@@ -108,6 +109,10 @@ def set_metrics(results: Sequence[QuestionResult], judged: bool = False) -> dict
     metrics["citation_validity"] = _metric(share(not r.citation_problems for r in answered), len(answered))
     metrics["oos_refusal"] = _metric(share(not r.grounded for r in out), len(out))
     metrics["false_refusal"] = _metric(share(not r.grounded for r in in_scope), len(in_scope))
+    # a weak answer is grounded (the closest sections, its first line saying the playbooks do not
+    # address the question directly): oos_refusal counts it as answered, these make it visible
+    metrics["oos_weak"] = _metric(share(r.match == "weak" for r in out), len(out))
+    metrics["in_scope_weak"] = _metric(share(r.match == "weak" for r in in_scope), len(in_scope))
     if judged:
         metrics["faithfulness"] = _metric(share(bool(r.faithful) for r in answered), len(answered))
     return metrics

@@ -1,19 +1,23 @@
-"""Fit the section ranker's weights (rag/ranker_weights.json) on the field dev split.
+"""Fit the section ranker (rag/ranker_weights.json) on every dev question.
 
 Usage: python -m fit.ranker [--data-dir DIR]    (from the repository root)
 
-For every in-scope dev question, the product's own retriever ranks the candidate
-sections and reports each one's raw features; a linear model over the standardized
-features is fitted with a listwise softmax loss (the target spreads evenly over the
-expected sections) and an L2 penalty. Five-fold cross-validation, repeated three times,
-estimates how the weights do on questions they were not fitted on; the final weights are
-fitted on all dev questions. The test split is never read here.
+For every in-scope question of the dev files (``DEV_FILES``), the product's own retriever
+ranks the candidate sections and reports each one's raw features. The ranker is linear
+over the standardized features plus one standardized indicator per playbook section (the
+section's prior, ``rag.ranker.section_bias``), fitted with a listwise softmax loss (the
+target spreads evenly over the expected sections) and an L2 penalty. The penalty is chosen
+from ``L2_GRID`` by 5-fold cross-validation repeated three times, with folds grouped by
+question text; the same folds report how the chosen fit does on questions it was not
+fitted on. The final weights are fitted on all dev questions. The frozen test splits
+(field-fresh, objections-fresh) are never read here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,14 +27,25 @@ from scipy.optimize import minimize
 from bench.harness import open_store
 from evals import golden
 from evals.metrics import same_section
-from rag.ranker import FEATURES, WEIGHTS_FILE, standardize
+from rag.ranker import FEATURES, WEIGHTS_FILE, prior_columns, standardize
 
-L2 = 1.0
+DEV_FILES = ("field-dev", "field-test", "objections-dev")
+L2_GRID = (0.1, 1.0, 10.0, 100.0)
+FOLDS, REPEATS = 5, 3
 
 
-def question_matrices(kb, questions):
-    """Per question: standardized section features and which sections are expected."""
-    rows = []
+@dataclass(frozen=True)
+class Row:
+    sections: list[str]  # heading paths, in the retriever's order
+    features: np.ndarray  # (sections, len(FEATURES)), standardized
+    relevant: np.ndarray  # (sections,) bool
+    group: str  # the question text, case and spaces folded
+
+
+def question_rows(kb, questions) -> tuple[list[Row], list[str]]:
+    """Per question: its sections' standardized features and which are expected; and every
+    playbook section seen among the candidates (the priors to fit)."""
+    rows, known = [], {}
     answerer = kb.answerer
     for item in questions:
         vector = kb.embedder.encode_one(item.q)
@@ -39,48 +54,62 @@ def question_matrices(kb, questions):
         raw = np.array([[s.features[f] for f in FEATURES] for s in sections], dtype=np.float64)
         relevant = np.array([any(same_section((s.chunk.source, s.chunk.section), (e.source, e.section))
                                  for e in item.expected) for s in sections])
-        rows.append((standardize(raw), relevant))
-    return rows
+        known.update((s.chunk.section, True) for s in sections if s.chunk.kind == "playbook")
+        rows.append(Row([s.chunk.section for s in sections], standardize(raw), relevant,
+                        " ".join(item.q.lower().split())))
+    return rows, sorted(known)
 
 
-def fit(rows, l2: float = L2) -> np.ndarray:
-    usable = [(x, y) for x, y in rows if y.any()]
+def design(rows: list[Row], known: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(features | section priors, relevant) per question, for the questions with an expected section."""
+    return [(np.hstack([r.features, prior_columns(r.sections, known)]), r.relevant) for r in rows if r.relevant.any()]
 
+
+def fit(data, l2: float) -> np.ndarray:
     def loss(w):
         total, grad = 0.0, np.zeros_like(w)
-        for x, y in usable:
+        for x, y in data:
             s = x @ w
             s = s - s.max()
             p = np.exp(s) / np.exp(s).sum()
             t = y / y.sum()
             total -= float(t @ np.log(p + 1e-12))
             grad += x.T @ (p - t)
-        n = len(usable)
+        n = len(data)
         return total / n + l2 * (w @ w) / (2 * n), grad / n + l2 * w / n
 
-    return minimize(loss, np.full(len(FEATURES), 0.1), jac=True, method="L-BFGS-B").x
+    start = np.zeros(data[0][0].shape[1])
+    start[: len(FEATURES)] = 0.1
+    return minimize(loss, start, jac=True, method="L-BFGS-B").x
 
 
-def metrics(rows, w) -> dict[str, float]:
-    ranks = []
-    for x, y in rows:
-        order = np.argsort(-(x @ w))
+def ranks(data, w) -> list[int | None]:
+    out = []
+    for x, y in data:
+        order = np.argsort(-(x @ w), kind="stable")
         hit = np.flatnonzero(y[order][:10])
-        ranks.append(int(hit[0]) + 1 if len(hit) else None)
-    return {"hit@1": np.mean([r == 1 for r in ranks]), "hit@5": np.mean([r is not None and r <= 5 for r in ranks]),
-            "mrr": np.mean([1.0 / r if r else 0.0 for r in ranks])}
+        out.append(int(hit[0]) + 1 if len(hit) else None)
+    return out
 
 
-def cross_validate(rows, folds: int = 5, repeats: int = 3) -> dict[str, float]:
-    results = []
-    for seed in range(repeats):
-        order = np.random.RandomState(seed).permutation(len(rows))
-        for part in np.array_split(order, folds):
-            held = set(part.tolist())
-            w = fit([r for i, r in enumerate(rows) if i not in held])
-            results.append((metrics([rows[i] for i in part], w), len(part)))
-    total = sum(n for _, n in results)
-    return {k: sum(m[k] * n for m, n in results) / total for k in ("hit@1", "hit@5", "mrr")}
+def summary(found: list[int | None]) -> dict[str, float]:
+    return {"hit@1": float(np.mean([r == 1 for r in found])),
+            "hit@5": float(np.mean([r is not None and r <= 5 for r in found])),
+            "mrr": float(np.mean([1.0 / r if r else 0.0 for r in found]))}
+
+
+def cross_validate(data, groups: list[str], l2: float) -> dict[str, float]:
+    """Out-of-fold metrics, folds grouped by question text, pooled over the repeats."""
+    names = sorted(set(groups))
+    found: list[int | None] = []
+    for seed in range(REPEATS):
+        order = np.random.RandomState(seed).permutation(len(names))
+        for part in np.array_split(order, FOLDS):
+            held_groups = {names[i] for i in part}
+            held = [i for i, g in enumerate(groups) if g in held_groups]
+            train = [data[i] for i, g in enumerate(groups) if g not in held_groups]
+            found += ranks([data[i] for i in held], fit(train, l2))
+    return summary(found)
 
 
 def main() -> None:
@@ -88,20 +117,30 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     args = parser.parse_args()
     kb = open_store(args.data_dir)
-    questions = [q for q in golden.load_set("field-dev") if q.in_scope]
-    rows = question_matrices(kb, questions)
-    cv = cross_validate(rows)
-    w = fit(rows)
-    fitted = metrics(rows, w)
-    data = {
-        "weights": {f: round(float(v), 4) for f, v in zip(FEATURES, w)},
-        "fitted_on": f"evals/golden/field-dev.jsonl ({len(rows)} in-scope questions), {date.today()}",
-        "embed_model": kb.embedder.model_id, "l2": L2,
-        "cross_validated": {k: round(float(v), 3) for k, v in cv.items()},
-        "on_fitting_questions": {k: round(float(v), 3) for k, v in fitted.items()},
+    questions = [q for name in DEV_FILES for q in golden.load_set(name) if q.in_scope]
+    rows, known = question_rows(kb, questions)
+    model_id = kb.embedder.model_id
+    kb.close()
+    usable = [r for r in rows if r.relevant.any()]
+    data = design(rows, known)
+    groups = [r.group for r in usable]
+    by_l2 = {l2: cross_validate(data, groups, l2) for l2 in L2_GRID}
+    for l2, m in by_l2.items():
+        print(f"L2 {l2:>6}: " + ", ".join(f"{k} {v:.3f}" for k, v in m.items()), flush=True)
+    l2 = max(L2_GRID, key=lambda value: by_l2[value]["mrr"])
+    w = fit(data, l2)
+    weights, bias = w[: len(FEATURES)], w[len(FEATURES):]
+    out = {
+        "weights": {f: round(float(v), 4) for f, v in zip(FEATURES, weights)},
+        "section_bias": {section: round(float(v), 4) for section, v in zip(known, bias)},
+        "fitted_on": (f"evals/golden/{{{','.join(DEV_FILES)}}}.jsonl ({len(data)} in-scope questions with an "
+                      f"expected section among the candidates), {date.today()}"),
+        "embed_model": model_id, "l2": l2,
+        "cross_validated": {k: round(v, 3) for k, v in by_l2[l2].items()},
+        "on_fitting_questions": {k: round(v, 3) for k, v in summary(ranks(data, w)).items()},
     }
-    WEIGHTS_FILE.write_text(json.dumps(data, indent=1) + "\n")
-    print(json.dumps(data, indent=1))
+    WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n")
+    print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ WORD_BUDGET = 110  # words of passage text an answer may quote (issue 9: a media
 LEAD_PASSAGES = 2  # passages that each lead with their own best unit
 LEAD_FLOOR = 0.5  # ... when it scores at least this share of the best unit (LEAD_* and floors: swept on field-dev)
 RELATIVE_FLOOR = 0.4  # other units must score at least this share of the best one
+TOP_UNITS = 3  # the top-ranked passage's best units are considered before the rest (swept on dev)
 LEXICAL_WEIGHT = 0.15
 _PROCEDURAL = re.compile(
     r"\b(how (?:do|should|can|would|to)|steps?|process|framework|walk me through|levels?|"
@@ -99,7 +100,9 @@ def _select(scored: list[ScoredUnit], procedural: bool) -> list[ScoredUnit]:
         if own.score >= best * LEAD_FLOOR:
             leads.append(own)
     words = sum(_words(c) for c in chosen)
-    for candidate in leads + sorted(scored, key=lambda s: -s.score):
+    by_score = sorted(scored, key=lambda s: -s.score)
+    top_first = [] if stepped else [s for s in by_score if s.hit_rank == 0 and s.score >= floor][:TOP_UNITS]
+    for candidate in leads + top_first + by_score:
         if len(chosen) >= MAX_UNITS:
             break
         if stepped and candidate.hit_rank == 0:
@@ -111,7 +114,48 @@ def _select(scored: list[ScoredUnit], procedural: bool) -> list[ScoredUnit]:
             if not any(_same(candidate, c) for c in chosen):
                 chosen.append(candidate)
                 words += size
-    return sorted(chosen, key=lambda s: (s.hit_rank, s.stored.unit.index))
+    return _answer_first(_with_antecedents(chosen, scored))
+
+
+_LEADING_PRONOUN = re.compile(r"^(?:they|this|that|these|those|it|its|he|she|their)\b", re.IGNORECASE)
+
+
+def _opens_with_pronoun(unit: ScoredUnit) -> bool:
+    return unit.stored.unit.kind == "sentence" and bool(_LEADING_PRONOUN.match(unit.stored.unit.display.lstrip("*_ ")))
+
+
+def _antecedent_of(before: ScoredUnit, unit: ScoredUnit) -> bool:
+    return (_opens_with_pronoun(unit) and before.stored.chunk_id == unit.stored.chunk_id
+            and before.stored.unit.index == unit.stored.unit.index - 1)
+
+
+def _with_antecedents(chosen: list[ScoredUnit], scored: list[ScoredUnit]) -> list[ScoredUnit]:
+    """A sentence that opens with a pronoun ("They are about whether ...") is quoted with the
+    sentence before it in the same passage, which says what the pronoun stands for."""
+    by_position = {(s.hit_rank, s.stored.chunk_id, s.stored.unit.index): s for s in scored}
+    out = list(chosen)
+    for unit in chosen:
+        if not _opens_with_pronoun(unit):
+            continue
+        before = by_position.get((unit.hit_rank, unit.stored.chunk_id, unit.stored.unit.index - 1))
+        if before is not None and before.stored.unit.kind == "sentence" and not any(_same(before, c) for c in out):
+            out.append(before)
+    return out
+
+
+def _answer_first(chosen: list[ScoredUnit]) -> list[ScoredUnit]:
+    """Sections in rank order; within each, the unit that best answers the question first
+    (the row, the sentence, the question to ask), then the rest in the playbook's own order.
+    A section quoted by two or more of its steps keeps them in order: a sequence is the answer."""
+    ordered = []
+    for rank in sorted({c.hit_rank for c in chosen}):
+        own = sorted((c for c in chosen if c.hit_rank == rank), key=lambda s: s.stored.unit.index)
+        if sum(1 for c in own if c.stored.unit.step) < 2:
+            best = max(own, key=lambda s: s.score)
+            lead = [c for c in own if _antecedent_of(c, best)] + [best]  # "X is Y. They are ..." stays together
+            own = lead + [c for c in own if c not in lead]
+        ordered.extend(own)
+    return ordered
 
 
 def _words(unit: ScoredUnit) -> int:
@@ -163,12 +207,24 @@ def _render(question: str, chosen: list[ScoredUnit], hits: list[Hit]) -> Answer:
         ))
         if unit.step and item.hit_rank in numbered:
             step_number += 1
-            lines.append(f"{step_number}. {_strip_number(unit.display)} [{n}]")
+            lines.append(f"{step_number}. {_strip_number(_shown(unit.display))} [{n}]")
         elif step_number:
-            lines.append(f"   - {unit.display} [{n}]")
+            lines.append(f"   - {_shown(unit.display)} [{n}]")
         else:
-            lines.append(f"- {unit.display} [{n}]")
+            lines.append(f"- {_shown(unit.display)} [{n}]")
     return Answer(question=question, answer="\n".join(lines), grounded=True, citations=tuple(citations))
+
+
+def _shown(text: str) -> str:
+    """A sentence cut from an italic or bold paragraph keeps one marker of the pair
+    ("*These open the door."); the lone marker is dropped so it does not run into the line."""
+    for marker in ("**", "*", "_"):
+        if text.count(marker) % 2:
+            if text.startswith(marker):
+                return text[len(marker):]
+            if text.endswith(marker):
+                return text[: -len(marker)]
+    return text
 
 
 def _strip_number(text: str) -> str:

@@ -14,8 +14,17 @@ this question, and scored ``sum(weight * feature)``:
 - ``document``: cosine of the question and the centroid of the passage's document;
 - ``keyword``: the BM25 score, divided by the question's best BM25 score.
 
-The weights (``ranker_weights.json``) were fitted on the field dev split with a listwise
-softmax loss by ``fit/ranker.py``; the frozen test split is only reported.
+A seventh term is a prior per playbook section (``section_bias``, keyed by the section's
+heading path): how much more or less often than its features say that section is the
+answer reps and coaches want. Summary sections that echo every topic (a checklist of
+signs, a style guide of example phrases) learn a negative prior; the table a question is
+really about learns a positive one. It is an indicator column per section, standardized
+like the features, so a section the fit never saw (a team's own playbook) scores on its
+features alone.
+
+The weights and priors (``ranker_weights.json``) are fitted with a listwise softmax loss
+and an L2 penalty chosen by cross-validation by ``fit/ranker.py`` on the dev questions;
+the frozen test splits are only reported.
 """
 
 from __future__ import annotations
@@ -54,6 +63,20 @@ class RankedSection:
 def weights() -> dict[str, float]:
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     return {name: float(data["weights"][name]) for name in FEATURES}
+
+
+@lru_cache(maxsize=1)
+def section_bias() -> dict[str, float]:
+    """The fitted prior of each playbook section, by heading path (empty when none was fitted)."""
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return {section: float(value) for section, value in data.get("section_bias", {}).items()}
+
+
+def prior_columns(sections: list[str], known: list[str]) -> np.ndarray:
+    """(len(sections), len(known)) standardized indicators: is this row that known section.
+    A known section absent from the rows gives a constant column, so it adds nothing."""
+    indicator = np.array([[float(s == k) for k in known] for s in sections], dtype=np.float64)
+    return standardize(indicator.reshape(len(sections), len(known)))
 
 
 class Priors:
@@ -114,6 +137,11 @@ def rank(query: np.ndarray, candidates: list[Candidate], priors: Priors) -> list
     entries = list(sections.values())
     matrix = np.array([[e["values"][name] for name in FEATURES] for e in entries], dtype=np.float64)
     scores = standardize(matrix) @ np.array([weights()[name] for name in FEATURES])
+    bias = section_bias()
+    names = [e["chunk"].section for e in entries]
+    known = [name for name in dict.fromkeys(names) if name in bias]
+    if known:
+        scores = scores + prior_columns(names, known) @ np.array([bias[name] for name in known])
     ranked = [
         RankedSection(e["chunk"], float(score), float(e["values"]["dense"]), e["values"])
         for e, score in zip(entries, scores)

@@ -148,13 +148,27 @@ def test_a_budget_objection_is_answered_from_the_budget_row(ask, knowledge_store
     assert_well_cited(answer, knowledge_store)
 
 
-@pytest.mark.xfail(strict=True, reason="ranking, not refusal: 'Communication Style' outranks the objection table "
-                                       "for this wording and the composer's budget goes to its steps (issue 23, "
-                                       "the ranker work); remove this mark when it passes")
 def test_the_issues_own_budget_question_cites_the_budget_row(ask):
     answer = ask("how do i deal with a buyer who says they have no budget this year")
     assert answer["grounded"] is True
     assert any(BUDGET_ROW in c["quote"] or "Budget/Value" in c["quote"] for c in answer["citations"])
+
+
+def test_the_issues_competitor_question_leads_with_the_objection_table(ask, knowledge_store):
+    answer = ask("buyer said they are going with a cheaper competitor, now what")
+    assert answer["grounded"] is True and answer["match"] == "strong"
+    assert answer["citations"][0]["section"] in OBJECTION_SECTIONS
+    assert any(c["quote"].startswith("Competition |") for c in answer["citations"])
+    assert_well_cited(answer, knowledge_store)
+
+
+def test_a_sentence_opening_with_a_pronoun_follows_the_sentence_it_refers_to(ask):
+    """"They are about whether the buyer believes the value exceeds the cost." means nothing
+    without "Budget objections are almost never about budget." right before it."""
+    answer = ask("how do i deal with a buyer who says they have no budget this year")
+    lines = [line for line in answer["answer"].splitlines() if line.startswith("- ")]
+    they = next(i for i, line in enumerate(lines) if line.startswith("- They are about whether"))
+    assert they > 0 and lines[they - 1].startswith(f"- {BUDGET_ROW}.")
 
 
 def test_our_own_list_price_is_still_refused(ask):

@@ -9,17 +9,18 @@ from pathlib import Path
 from coach.commands.common import EXIT_GATE, EXIT_OK, open_kb, print_json
 from core.settings import Settings
 from core.errors import InputError
-
+from evals import golden
 
 def register(commands) -> None:
     ev = commands.add_parser(
         "eval", help="run the evaluation suite on the current store and print its metrics",
-        description="Run the golden questions (dev, heldout, and the field sets field-dev, field-test and "
-        "the frozen field-fresh, each reported separately), the mental-model "
+        description="Run the golden questions (dev, heldout, the field sets field-dev, field-test and "
+        "field-fresh, and the objection sets objections-dev and the frozen objections-fresh, each "
+        "reported separately), the mental-model "
         "and sample-floor checks; write JSON and markdown reports to <data-dir>/evals/. "
         "With --baseline, compare with an earlier report and exit 3 if a gated metric regressed "
         "(tolerances in evals/gate.toml).")
-    ev.add_argument("--set", dest="set_name", choices=("dev", "heldout", "field-dev", "field-test", "field-fresh", "all"), default="all",
+    ev.add_argument("--set", dest="set_name", choices=(*golden.SETS, "all"), default="all",
                     help="which golden set to run (default: all, each reported separately)")
     ev.add_argument("--fast", action="store_true",
                     help="only the small fixed subset of dev questions in evals/fast_subset.txt")
@@ -34,13 +35,12 @@ def register(commands) -> None:
                     "shipped sample floor) into its own temporary store and check its memory")
     ev.set_defaults(run=cmd_eval)
 
-
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.add_feedback:
         return _add_feedback(args)
     if getattr(args, "floors", None):
         return _floors(args)
-    from evals import golden
+
     from evals.gate import gate_regressions, load_gate_config
     from evals.report import load_report, render_comparison, render_problems, render_table
     from evals.runner import evaluate
@@ -71,14 +71,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_GATE
     return EXIT_OK
 
-
 def _selection(args: argparse.Namespace, golden) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
     if args.fast:
         if args.set_name not in ("dev", "all"):
             raise InputError(f"--fast runs a subset of dev questions only; drop --set {args.set_name}")
         return ("dev",), golden.load_fast_subset()
     return (golden.SETS if args.set_name == "all" else (args.set_name,)), None
-
 
 def _check_comparable(sets, subset, baseline, path: str) -> None:
     if subset != baseline.subset:
@@ -87,7 +85,6 @@ def _check_comparable(sets, subset, baseline, path: str) -> None:
     if not any(name in baseline.sets for name in sets):
         raise InputError(f"{path} has none of the sets run now ({', '.join(sets)}); "
                          "run coach eval with the same --set as the baseline")
-
 
 def _add_feedback(args: argparse.Namespace) -> int:
     from evals.feedback import add_feedback
@@ -103,7 +100,6 @@ def _add_feedback(args: argparse.Namespace) -> int:
     print("next: fill in expected sections and must_mention for each, remove needs_review, "
           "then move the lines into evals/golden/dev.jsonl")
     return EXIT_OK
-
 
 def _floors(args: argparse.Namespace) -> int:
     from evals.floor_suite import render_floors, run_floors, select_floors
