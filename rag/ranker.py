@@ -75,8 +75,12 @@ def section_bias() -> dict[str, float]:
 def prior_columns(sections: list[str], known: list[str]) -> np.ndarray:
     """(len(sections), len(known)) standardized indicators: is this row that known section.
     A known section absent from the rows gives a constant column, so it adds nothing."""
-    indicator = np.array([[float(s == k) for k in known] for s in sections], dtype=np.float64)
-    return standardize(indicator.reshape(len(sections), len(known)))
+    column = {k: j for j, k in enumerate(known)}
+    indicator = np.zeros((len(sections), len(known)))
+    for i, section in enumerate(sections):
+        if section in column:
+            indicator[i, column[section]] = 1.0
+    return standardize(indicator)
 
 
 class Priors:
