@@ -288,8 +288,7 @@ def test_questions_waiting_for_review_are_not_evaluated(tmp_path):
 # -- the golden sets on a real store (slow: the shared store) --------------------------------
 # The frozen test splits (checksums in evals/splits/) are measured by `coach eval` and bench/
 # only: a unit test that reads them would turn them into something to tune against.
-FROZEN_SETS = ("field-test", "field-fresh")
-OPEN_SETS = tuple(name for name in golden.SETS if name not in FROZEN_SETS)
+OPEN_SETS = tuple(name for name in golden.SETS if name not in golden.FROZEN)
 
 
 @pytest.fixture(scope="module")
