@@ -67,6 +67,10 @@ ADAPTER_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)  # ridge strength of the que
 ADAPTER_L2_GRID = (1.0, 10.0, 100.0)
 BASE = ("dense", "best_unit", "top3_units", "centrality", "document", "keyword")  # = rag.ranker.FEATURES
 EXTRA = ("lead", "heading")
+import re
+
+_COACH_WORDS = re.compile(r"\b(my reps?|reps?'s?|a rep|the rep|my team|the team|coach(?:ing|es)?|1:1s?|one-on-ones?|"
+                          r"new hires?|ramp(?:ing)?|my (?:ae|aes|sdr|sdrs|seller|sellers)|manager)\b", re.IGNORECASE)
 CONTEXT = ("dense", "best_unit_ctx", "top3_units_ctx", "centrality", "document", "keyword")
 
 
@@ -236,7 +240,10 @@ def raw_features(q: Question, vector: np.ndarray, names: tuple[str, ...]) -> np.
     n_sections = len(q.relevant)
     columns = []
     for name in names:
-        if name.startswith("sec:"):  # one section's own bias (an indicator column)
+        if name == "coach_doc":  # a question in a manager's words, and a section of the coaching playbook
+            asks_coach = float(bool(_COACH_WORDS.search(q.text)))
+            columns.append(np.array([asks_coach * float(k[1].startswith("Sales Coach")) for k in q.section_keys]))
+        elif name.startswith("sec:"):  # one section's own bias (an indicator column)
             columns.append(np.array([float(k[1] == name[4:]) for k in q.section_keys]))
         elif name == "lead":
             columns.append(q.lead_vectors @ vector)
@@ -551,7 +558,7 @@ def main() -> None:
     SECTION_BIAS = tuple(f"sec:{k}" for k in playbook_sections)
     recipes = {"b": ("b", BASE, False), "c": ("c", BASE + EXTRA, False), "c-lead": ("c-lead", BASE + ("lead",), False),
                "d": ("d", BASE + EXTRA, True), "d-b": ("d-b", BASE, True),
-               "f": ("f", BASE + SECTION_BIAS, False), "f-d": ("f-d", BASE + SECTION_BIAS, True),
+               "f": ("f", BASE + SECTION_BIAS, False), "g": ("g", BASE + ("coach_doc",) + SECTION_BIAS, False), "f-d": ("f-d", BASE + SECTION_BIAS, True),
                "e": ("e", CONTEXT, False), "e+": ("e+", BASE + ("best_unit_ctx", "top3_units_ctx"), False)}
     results, lofo, timings = {}, {}, {}
     for key in wanted:
@@ -574,7 +581,7 @@ def main() -> None:
         rows.append(("a shipped", s, len(index_of[s]), cell(m["hit@1"]), cell(m["hit@5"]), cell(m["mrr"]), "-", "-", note))
     labels = {"b": "b refit, 6 features", "c": "c + lead + heading", "c-lead": "c-lead + lead only",
               "d": "d c + question adapter", "d-b": "d-b b + question adapter",
-              "f": "f b + a bias per playbook section", "f-d": "f-d f + question adapter",
+              "f": "f b + a bias per playbook section", "g": "g f + manager's words x coaching playbook", "f-d": "f-d f + question adapter",
               "e": "e units with section path", "e+": "e+ b + units with section path"}
     for key, (candidate, cv) in results.items():
         total = sum(n for _, n in cv.in_mrr)
@@ -590,7 +597,7 @@ def main() -> None:
     for key, (_, cv) in results.items():
         rr[key] = np.array([np.mean([1.0 / r if r else 0.0 for r in cv.out_ranks[i]]) for i in range(len(files))])
     pairs = [("b", "a"), ("c", "b"), ("c-lead", "b"), ("c", "a"), ("d", "c"), ("d", "b"), ("d", "a"), ("d-b", "b"),
-             ("d-b", "a"), ("e", "b"), ("e+", "b"), ("e", "a"), ("f", "b"), ("f", "a"), ("f-d", "f")]
+             ("d-b", "a"), ("e", "b"), ("e+", "b"), ("e", "a"), ("f", "b"), ("f", "a"), ("f-d", "f"), ("g", "f")]
     paired = []
     for new, old in pairs:
         if new in rr and old in rr:

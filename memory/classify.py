@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.store import inputs_digest
-from rag.vector_cache import default_folder
+from rag.vector_cache import CLASSIFIERS, default_folder
 
 from memory.config import Theme
 from memory.polarity import is_instruction, is_mention, phrase_pattern, reported_part, votes
@@ -81,7 +81,7 @@ class ThemeClassifier:
             repr([(t.id, t.label, t.terms, t.gap_cues, t.strength_cues) for t in self.themes]),
             np.ascontiguousarray(vectors, dtype=np.float32).tobytes(), "\n".join(texts), labels.astype(np.int64).tobytes(),
         ])
-        path = default_folder() / "classifiers" / f"{key[:32]}.npy"
+        path = default_folder() / CLASSIFIERS / f"{key[:32]}.npy"
         try:
             weights = np.load(path, allow_pickle=False)
             if weights.shape == (vectors.shape[1] + len(self.themes) + 1, len(self.themes) + 1):

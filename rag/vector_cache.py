@@ -151,11 +151,21 @@ def cache_stats(folder: Path | None = None) -> list[CacheStats]:
     return stats
 
 
+CLASSIFIERS = "classifiers"  # trained theme-classifier weights kept beside the vectors (memory/classify.py)
+
+
 def clear_cache(folder: Path | None = None) -> int:
-    """Delete every model's cache file; returns how many were removed."""
+    """Delete every model's cache file and the trained classifier weights kept beside them;
+    returns how many files were removed (a model's WAL side files not counted)."""
     folder = folder or default_folder()
     removed = 0
     for path in list(folder.glob("*.sqlite3*")) if folder.is_dir() else []:
         path.unlink(missing_ok=True)
         removed += path.suffix == ".sqlite3"
+    classifiers = folder / CLASSIFIERS
+    for path in list(classifiers.glob("*.npy")) if classifiers.is_dir() else []:
+        path.unlink(missing_ok=True)
+        removed += 1
+    if classifiers.is_dir() and not any(classifiers.iterdir()):
+        classifiers.rmdir()
     return removed

@@ -94,5 +94,7 @@ def test_clear_removes_every_models_file(tmp_path):
     VectorCache("a", 8, tmp_path).put(vectors(1))
     VectorCache("b", 4, tmp_path).put(vectors(1, dim=4))
     assert len(cache_stats(tmp_path)) == 2
-    assert clear_cache(tmp_path) == 2
-    assert cache_stats(tmp_path) == []
+    (tmp_path / "classifiers").mkdir()
+    (tmp_path / "classifiers" / "0123.npy").write_bytes(b"weights")
+    assert clear_cache(tmp_path) == 3
+    assert cache_stats(tmp_path) == [] and not (tmp_path / "classifiers").exists()

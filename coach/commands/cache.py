@@ -19,7 +19,7 @@ def register(commands) -> None:
     actions = cache.add_subparsers(dest="cache_command", metavar="{show,clear}")
     show = actions.add_parser("show", help="where the cache is, and its size per model (the default)")
     show.add_argument("--json", action="store_true", help="print the cache files as JSON")
-    actions.add_parser("clear", help="delete the cached vectors of every model")
+    actions.add_parser("clear", help="delete the cached vectors of every model and the trained theme classifiers")
     cache.add_argument("--json", action="store_true", help="print the cache files as JSON")
     cache.set_defaults(run=cmd_cache)
 
@@ -27,7 +27,7 @@ def register(commands) -> None:
 def cmd_cache(args: argparse.Namespace) -> int:
     if args.cache_command == "clear":
         removed = clear_cache()
-        print(f"cleared {removed} model cache file(s) in {default_folder()}")
+        print(f"cleared {removed} cache file(s) (vectors and trained theme classifiers) in {default_folder()}")
         return EXIT_OK
     stats = cache_stats()
     if args.json:
