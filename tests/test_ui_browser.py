@@ -525,6 +525,22 @@ def test_the_scorecard_shows_every_rep_then_the_chosen_rep_in_full(page, server)
     shot(page, "observations-scorecard.png")
 
 
+def test_a_scorecard_row_picks_that_rep(page, server):
+    from playwright.sync_api import expect
+
+    open_tab(page, "Observations")
+    pick(page, "#coach-obs-rep", "All reps")
+    every = page.locator("#coach-scorecard .coach-scorecard-table")
+    every.locator("tr[data-rep='Dana Okafor'] td").first.click()
+    expect(page.locator("#coach-scorecard .coach-scorecard-card[data-rep='Dana Okafor']")).to_be_visible()
+    expect(page.locator("#coach-obs-rep input")).to_have_value("Dana Okafor")
+    table = page.locator("#coach-obs-table")
+    expect(table.locator("[data-testid=cell-0-0]")).to_contain_text("Dana Okafor")
+    first_column = table.locator("[data-testid^='cell-'][data-testid$='-0']")
+    reps = {first_column.nth(i).inner_text().strip() for i in range(first_column.count())}
+    assert reps == {"Dana Okafor"}, reps  # the observations follow the pick, as with the Rep filter
+
+
 def test_an_intervention_row_shows_the_calls_before_and_after_and_opens_them(page, server):
     from playwright.sync_api import expect
 

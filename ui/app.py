@@ -129,6 +129,17 @@ def _ask_tab(kb, history: gr.BrowserState) -> dict:
 
 
 # -- Observations -----------------------------------------------------------------------
+# A row of the every-rep scorecard, clicked or chosen with Enter, picks that rep (the same
+# as choosing them in the Rep filter). One listener on the panel, so it survives re-renders.
+PICK_SCORECARD_ROW = """
+const pick = (event) => {
+  const row = event.target.closest('tr[data-rep]');
+  if (row && element.contains(row)) trigger('click', {rep: row.dataset.rep});
+};
+element.addEventListener('click', pick);
+element.addEventListener('keydown', (event) => { if (event.key === 'Enter') pick(event); });
+"""
+
 def _observations_tab(kb) -> dict:
     gr.Markdown("Patterns the coaching memory found across call notes. Pick a row to read its evidence.")
     with gr.Row():
@@ -142,7 +153,7 @@ def _observations_tab(kb) -> dict:
                              elem_id="coach-obs-to")
         one_offs = gr.Checkbox(label="Include one-off facts", value=False, scale=1)
     message = gr.Markdown(elem_id="coach-obs-message")
-    card = gr.HTML(elem_id="coach-scorecard")
+    card = gr.HTML(elem_id="coach-scorecard", js_on_load=PICK_SCORECARD_ROW)
     listed = gr.State([])
     table = gr.Dataframe(headers=coaching.OBSERVATION_COLUMNS, interactive=False, wrap=True,
                          label="Observations", max_height=420, elem_classes="coach-table",
@@ -181,6 +192,13 @@ def _observations_tab(kb) -> dict:
     for control in (date_from, date_to):  # a typed date counts once it is complete: Enter or leaving the box
         control.submit(refresh, filters, outputs)
         control.blur(refresh, filters, outputs)
+
+    def on_card_row(theme_id, polarity_value, start, end, include_one_offs, event: gr.EventData):
+        rep_name = getattr(event, "rep", "") or ""  # the row's data-rep, sent by PICK_SCORECARD_ROW
+        return (gr.update(value=rep_name),
+                *refresh(rep_name, theme_id, polarity_value, start, end, include_one_offs))
+
+    card.click(on_card_row, filters[1:], [rep, *outputs])
 
     def on_row(observations, event: gr.SelectData):
         row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index

@@ -84,7 +84,8 @@ def scorecard_html(kb, rep: str | None, labels: dict[str, str]) -> str:
 
 def _table(cards: list[Scorecard], labels: dict[str, str]) -> str:
     rows = "".join(
-        f'<tr data-rep="{text(c.rep)}"><th scope="row">{text(c.rep)}<div class="coach-meta">'
+        f'<tr data-rep="{text(c.rep)}" tabindex="0" title="Show {text(c.rep)}\'s scorecard">'
+        f'<th scope="row">{text(c.rep)}<div class="coach-meta">'
         f'{c.notes} note{"s" if c.notes != 1 else ""}</div></th>'
         f'<td data-label="Recurring gaps">{_names(c.gaps) or _none("none recurring")}</td>'
         f'<td data-label="Recurring strengths">{_names(c.strengths) or _none("none recurring")}</td>'
@@ -93,7 +94,7 @@ def _table(cards: list[Scorecard], labels: dict[str, str]) -> str:
         f'<td data-label="Verdict">{_verdicts(c, labels) or _none("—")}</td></tr>'
         for c in cards)
     return ('<div class="coach-scorecard" id="coach-scorecard-all"><div class="coach-scorecard-title">Scorecard '
-            '— every rep <span class="coach-meta">(pick a rep above for theirs in full)</span></div>'
+            '— every rep <span class="coach-meta">(pick a row, or a rep above, for theirs in full)</span></div>'
             '<div class="coach-scorecard-scroll"><table class="coach-scorecard-table"><thead><tr><th>Rep</th>'
             "<th>Recurring gaps</th><th>Recurring strengths</th><th>Changed</th><th>Last coaching</th>"
             f"<th>Verdict</th></tr></thead><tbody>{rows}</tbody></table></div></div>")

@@ -122,6 +122,9 @@ button.coach-open-doc:hover, button.coach-open-doc:focus { border-color: var(--c
   border-top: 1px solid var(--border-color-primary) !important; padding: 5px 8px; text-align: left;
   vertical-align: top; background: none; }
 .coach-scorecard-table td[data-label="Changed"] { min-width: 16em; }
+.coach-scorecard-table tbody tr[data-rep] { cursor: pointer; }
+.coach-scorecard-table tbody tr[data-rep]:hover, .coach-scorecard-table tbody tr[data-rep]:focus {
+  background: var(--background-fill-secondary); outline: none; }
 .coach-scorecard-table thead th { color: var(--body-text-color-subdued); font-weight: 600; border-top: 0; }
 .coach-scorecard-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(230px, 1fr)); gap: 8px 16px; }
 .coach-scorecard-part h4 { margin: 4px 0; font-size: 0.92rem; }
