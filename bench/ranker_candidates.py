@@ -34,6 +34,8 @@ Candidates:
 - ``f``: ``b`` plus one indicator per playbook section (its prior, by heading path),
   standardized like the features: what ships since 2026-12-07 (``rag.ranker.section_bias``);
   ``f-d`` adds the question adapter.
+- ``g``: ``f`` plus one column: the question is in a manager's words ("my rep", "coaching",
+  "ramp", "1:1") and the section is in the coaching playbook.
 
 Protocol: grouped 5-fold cross-validation over questions (a group is one question text,
 whitespace and case folded; folds stratified by file), repeated ``--repeats`` times with
