@@ -5,8 +5,8 @@
 Both systems answer every question of the dev sets field-dev, field-test (round 1's test
 split, read while tuning and retired into dev on 2026-12-03) and objections-dev, of
 field-fresh (round 2, written blind; its aggregates were seen once on 2026-12-07) and of
-objections-fresh (issue 23's frozen test split, written blind; checked against its
-checksum on load). Coach is measured with the same code as
+objections-fresh and reps-fresh (frozen test splits, written blind; checked against their
+checksums on load). Coach is measured with the same code as
 ``coach eval`` (evals/runner.py); the baseline is bench/llamaindex_baseline.py. Each
 figure is reported beside the baseline's, with their ratio. The baseline never refuses,
 and its "answer" is the text of its five retrieved nodes, so its must-mention coverage
@@ -26,8 +26,8 @@ from evals.runner import SourceTexts, evaluate_question, set_metrics
 from rag.models import MINILM, bundled_model_dir
 
 DEV_SETS = ("field-dev", "field-test", "objections-dev")  # every choice was made on these
-SETS = (*DEV_SETS, "field-fresh", "objections-fresh")
-TEST_SET = "objections-fresh"  # frozen, written blind; scored once after every choice
+TEST_SETS = ("objections-fresh", "reps-fresh")  # frozen, written blind; see the protocol below
+SETS = (*DEV_SETS, "field-fresh", *TEST_SETS)
 ROWS = ("hit@1", "hit@5", "mrr", "must_mention", "answer_words", "must_mention_at_coach_length", "oos_refusal",
         "oos_weak", "false_refusal", "in_scope_weak", "citation_validity")
 RATIOS = ("hit@5", "mrr", "must_mention", "must_mention_at_coach_length")
@@ -78,6 +78,11 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suffix", default="", help="added to the report's file name, e.g. -round2")
+    args = parser.parse_args()
     took: list[float] = []
     with stopwatch(took):
         kb = open_store()
@@ -101,11 +106,13 @@ def main() -> None:
         "cross-validated estimate is in `bench/results/ranker-candidates-*.md`. field-fresh (round 2) was "
         "written blind; its aggregates were printed once on 2026-12-07 while checking for regressions, "
         "so it is no longer unseen. objections-fresh, the test split of issue 23, was written blind by "
-        "a helper who read only the playbooks, frozen by checksum, and is scored here for the first time "
-        "after every choice was final.",
+        "a helper who read only the playbooks, frozen by checksum, and first scored on 2026-12-07 after "
+        "issue 23's choices (`field-2026-12-07.md`). reps-fresh was then written blind by another helper "
+        "(playbooks only) and frozen; the ranker and the composer have not changed since, so it is a "
+        "second, unseen test of the same answer engine, scored here for the first time.",
         "",
-        f"Dev-to-test drop in MRR: dev pooled {dev_mrr:.3f}, {TEST_SET} {results[TEST_SET][0]['mrr']:.3f}, "
-        f"drop {dev_mrr - results[TEST_SET][0]['mrr']:+.3f}.",
+        *(f"Dev-to-test drop in MRR, {name}: dev pooled {dev_mrr:.3f}, {name} {results[name][0]['mrr']:.3f}, "
+          f"drop {dev_mrr - results[name][0]['mrr']:+.3f}." for name in TEST_SETS),
         "",
     ]
     for name in SETS:
@@ -120,7 +127,7 @@ def main() -> None:
     lines += ["answer_words is the median word count of the answers to in-scope questions (coach: "
               "without citation markers; the baseline: its five retrieved nodes). "
               "must_mention_at_coach_length cuts the baseline's text to coach's median answer length.", ""]
-    out = RESULTS / f"field-{date.today().isoformat()}.md"
+    out = RESULTS / f"field-{date.today().isoformat()}{args.suffix}.md"
     out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     print(f"wrote {out.relative_to(ROOT)}")

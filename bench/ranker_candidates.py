@@ -34,6 +34,9 @@ Candidates:
 - ``f``: ``b`` plus one indicator per playbook section (its prior, by heading path),
   standardized like the features: what ships since 2026-12-07 (``rag.ranker.section_bias``);
   ``f-d`` adds the question adapter.
+- ``h``: ``f`` plus dense and best-sentence cosines taken as the maximum over the question and
+  each of its own sentences, for a question of two or more ("... felt like being grilled.
+  Where did I go wrong?").
 - ``g``: ``f`` plus one column: the question is in a manager's words ("my rep", "coaching",
   "ramp", "1:1") and the section is in the coaching playbook.
 
@@ -53,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -69,8 +73,6 @@ ADAPTER_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)  # ridge strength of the que
 ADAPTER_L2_GRID = (1.0, 10.0, 100.0)
 BASE = ("dense", "best_unit", "top3_units", "centrality", "document", "keyword")  # = rag.ranker.FEATURES
 EXTRA = ("lead", "heading")
-import re
-
 _COACH_WORDS = re.compile(r"\b(my reps?|reps?'s?|a rep|the rep|my team|the team|coach(?:ing|es)?|1:1s?|one-on-ones?|"
                           r"new hires?|ramp(?:ing)?|my (?:ae|aes|sdr|sdrs|seller|sellers)|manager)\b", re.IGNORECASE)
 CONTEXT = ("dense", "best_unit_ctx", "top3_units_ctx", "centrality", "document", "keyword")
@@ -98,6 +100,7 @@ class Question:
     product_raw: np.ndarray  # (sections, 6) the retriever's own raw features, for the check
     product_rank: int | None  # first relevant rank of the product's ranking
     section_keys: tuple = ()  # (source, section) of each section, in the feature rows' order
+    part_vectors: np.ndarray | None = None  # (parts, dim): the question's own sentences, when it has two or more
     context_unit_vectors: np.ndarray | None = None  # (units, dim): "section path: unit", as unit_vectors
     cache: dict = field(default_factory=dict)
 
@@ -182,6 +185,17 @@ def gather(kb) -> list[Question]:
         rows = [i for i, o in enumerate(owners) if o == cid]
         context_of[cid] = encoded[rows] if rows else np.zeros((0, encoded.shape[1] if len(encoded) else 1))
 
+    # the sentences of a question of two or more (a story, then the ask), each embedded alone
+    part_texts = {item.id: [p for p in re.split(r"(?<=[.!?])\s+", item.q.strip()) if len(p.split()) >= 3]
+                  for _, item, *_ in raw}
+    flat = [p for parts in part_texts.values() if len(parts) >= 2 for p in parts]
+    flat_vectors = kb.embedder.encode(flat) if flat else np.zeros((0, 1))
+    part_of, at = {}, 0
+    for qid, parts in part_texts.items():
+        if len(parts) >= 2:
+            part_of[qid] = np.asarray(flat_vectors[at:at + len(parts)], dtype=np.float32)
+            at += len(parts)
+
     questions = []
     for file, item, vector, kind, retrieval, chunks, memo, scores in raw:
         dim = len(vector)
@@ -216,6 +230,7 @@ def gather(kb) -> list[Question]:
             product_raw=np.array([[by_key[s][f] for f in BASE] for s in sections]),
             product_rank=first_relevant_rank(product_sections[:RANK_DEPTH], expected),
             section_keys=tuple(sections),
+            part_vectors=part_of.get(item.id),
             context_unit_vectors=np.vstack([context_of[c.id] for c in chunks]).astype(np.float32) if offset
             else np.zeros((0, dim), np.float32),
         ))
@@ -237,6 +252,11 @@ def raw_features(q: Question, vector: np.ndarray, names: tuple[str, ...]) -> np.
                     dense)
     per_chunk = {"dense": dense, "best_unit": best, "top3_units": top3, "centrality": q.centrality,
                  "document": np.einsum("ij,j->i", q.document_vectors, vector), "keyword": q.keyword}
+    if any(name.endswith("_parts") for name in names):
+        parts = [vector] + (list(q.part_vectors) if q.part_vectors is not None else [])
+        per_chunk["dense_parts"] = np.max([q.chunk_vectors @ p for p in parts], axis=0)
+        per_chunk["best_unit_parts"] = np.max(
+            [_unit_maxima(q, q.unit_vectors @ p, q.chunk_vectors @ p)[0] for p in parts], axis=0)
     if any(name.endswith("_ctx") for name in names):
         per_chunk["best_unit_ctx"], per_chunk["top3_units_ctx"] = _unit_maxima(q, q.context_unit_vectors @ vector, dense)
     n_sections = len(q.relevant)
@@ -560,7 +580,8 @@ def main() -> None:
     SECTION_BIAS = tuple(f"sec:{k}" for k in playbook_sections)
     recipes = {"b": ("b", BASE, False), "c": ("c", BASE + EXTRA, False), "c-lead": ("c-lead", BASE + ("lead",), False),
                "d": ("d", BASE + EXTRA, True), "d-b": ("d-b", BASE, True),
-               "f": ("f", BASE + SECTION_BIAS, False), "g": ("g", BASE + ("coach_doc",) + SECTION_BIAS, False), "f-d": ("f-d", BASE + SECTION_BIAS, True),
+               "f": ("f", BASE + SECTION_BIAS, False), "g": ("g", BASE + ("coach_doc",) + SECTION_BIAS, False),
+               "h": ("h", BASE + ("dense_parts", "best_unit_parts") + SECTION_BIAS, False), "f-d": ("f-d", BASE + SECTION_BIAS, True),
                "e": ("e", CONTEXT, False), "e+": ("e+", BASE + ("best_unit_ctx", "top3_units_ctx"), False)}
     results, lofo, timings = {}, {}, {}
     for key in wanted:
@@ -583,7 +604,8 @@ def main() -> None:
         rows.append(("a shipped", s, len(index_of[s]), cell(m["hit@1"]), cell(m["hit@5"]), cell(m["mrr"]), "-", "-", note))
     labels = {"b": "b refit, 6 features", "c": "c + lead + heading", "c-lead": "c-lead + lead only",
               "d": "d c + question adapter", "d-b": "d-b b + question adapter",
-              "f": "f b + a bias per playbook section", "g": "g f + manager's words x coaching playbook", "f-d": "f-d f + question adapter",
+              "f": "f b + a bias per playbook section", "g": "g f + manager's words x coaching playbook",
+              "h": "h f + the question's sentences apart", "f-d": "f-d f + question adapter",
               "e": "e units with section path", "e+": "e+ b + units with section path"}
     for key, (candidate, cv) in results.items():
         total = sum(n for _, n in cv.in_mrr)
@@ -599,7 +621,7 @@ def main() -> None:
     for key, (_, cv) in results.items():
         rr[key] = np.array([np.mean([1.0 / r if r else 0.0 for r in cv.out_ranks[i]]) for i in range(len(files))])
     pairs = [("b", "a"), ("c", "b"), ("c-lead", "b"), ("c", "a"), ("d", "c"), ("d", "b"), ("d", "a"), ("d-b", "b"),
-             ("d-b", "a"), ("e", "b"), ("e+", "b"), ("e", "a"), ("f", "b"), ("f", "a"), ("f-d", "f"), ("g", "f")]
+             ("d-b", "a"), ("e", "b"), ("e+", "b"), ("e", "a"), ("f", "b"), ("f", "a"), ("f-d", "f"), ("g", "f"), ("h", "f")]
     paired = []
     for new, old in pairs:
         if new in rr and old in rr:
