@@ -15,6 +15,7 @@ is shown with the word count that bought it.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 from datetime import date
 
@@ -78,8 +79,6 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
 
 
 def main() -> None:
-    import argparse
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suffix", default="", help="added to the report's file name, e.g. -round2")
     args = parser.parse_args()
