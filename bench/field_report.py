@@ -27,7 +27,7 @@ from evals.runner import SourceTexts, evaluate_question, set_metrics
 from rag.models import MINILM, bundled_model_dir
 
 DEV_SETS = ("field-dev", "field-test", "objections-dev")  # every choice was made on these
-TEST_SETS = ("objections-fresh", "reps-fresh")  # frozen, written blind; see the protocol below
+TEST_SETS = ("objections-fresh", "reps-fresh", "floor-talk-fresh")  # frozen, written blind; see the protocol below
 SETS = (*DEV_SETS, "field-fresh", *TEST_SETS)
 ROWS = ("hit@1", "hit@5", "mrr", "must_mention", "answer_words", "must_mention_at_coach_length", "oos_refusal",
         "oos_weak", "false_refusal", "in_scope_weak", "citation_validity")
@@ -107,8 +107,13 @@ def main() -> None:
         "so it is no longer unseen. objections-fresh, the test split of issue 23, was written blind by "
         "a helper who read only the playbooks, frozen by checksum, and first scored on 2026-12-07 after "
         "issue 23's choices (`field-2026-12-07.md`). reps-fresh was then written blind by another helper "
-        "(playbooks only) and frozen; the ranker and the composer have not changed since, so it is a "
-        "second, unseen test of the same answer engine, scored here for the first time.",
+        "(playbooks only) and frozen, and scored once with the same engine (`field-2026-12-07-reps-fresh.md`). "
+        "Then floor-talk-fresh was written blind (playbooks only) and frozen before the next change: the "
+        "questions already answered (the dev questions) vote for their sections as a ranker column, and a "
+        "stepped answer makes room for the next section's lead. So on the dev sets the ranker is now "
+        "strongly in-sample (each dev question finds itself among the answered questions); "
+        "floor-talk-fresh is that change's test, scored here for the first time; objections-fresh and "
+        "reps-fresh have been seen.",
         "",
         *(f"Dev-to-test drop in MRR, {name}: dev pooled {dev_mrr:.3f}, {name} {results[name][0]['mrr']:.3f}, "
           f"drop {dev_mrr - results[name][0]['mrr']:+.3f}." for name in TEST_SETS),

@@ -37,6 +37,10 @@ Candidates:
 - ``h``: ``f`` plus dense and best-sentence cosines taken as the maximum over the question and
   each of its own sentences, for a question of two or more ("... felt like being grilled.
   Where did I go wrong?").
+- ``i``: ``f`` plus the votes of the questions already answered (``rag.answered``): for
+  each section, the summed similarity of the ``k`` nearest training questions with another
+  text whose expected sections include it; ``k`` chosen with the penalty. What ships since
+  2026-12-07 (``fit/ranker.py`` fits it the same way).
 - ``g``: ``f`` plus one column: the question is in a manager's words ("my rep", "coaching",
   "ramp", "1:1") and the section is in the coaching playbook.
 
@@ -451,6 +455,51 @@ class Candidate:
         return (w_adapter, fit_ranker(pad([xs[i] for i in train], [self.ys[i] for i in train]), l2), xs)
 
 
+class NeighbourCandidate(Candidate):
+    """``f`` plus one column from the questions already answered: for each section, the summed
+    similarity of the ``k`` nearest training questions (other question texts only) whose
+    expected sections include it. Rebuilt from the training questions of every fold."""
+
+    K_GRID = (5, 10, 20)
+
+    def __init__(self, name: str, names: tuple[str, ...], questions: list[Question], groups: list[str]) -> None:
+        super().__init__(name, names, questions, None)
+        self.groups = np.array(groups)
+        self.similarity = self.vectors @ self.vectors.T
+        self.labels = [{q.section_keys[j][1] for j in np.flatnonzero(q.relevant)} for q in questions]
+        self.choices = [(k, l2) for k in self.K_GRID for l2 in L2_GRID]
+
+    def neighbour_features(self, train: np.ndarray, k: int) -> list[np.ndarray]:
+        out = []
+        for i, q in enumerate(self.questions):
+            pool = train[self.groups[train] != self.groups[i]]
+            sims = self.similarity[i, pool]
+            nearest = np.argsort(-sims)[:k]
+            column = np.zeros(len(q.section_keys))
+            for j, sim in zip(pool[nearest], sims[nearest]):
+                weight = max(0.0, float(sim))
+                for r, key in enumerate(q.section_keys):
+                    if key[1] in self.labels[j]:
+                        column[r] += weight
+            out.append(np.hstack([self.fixed[i], standardize(column[:, None])]))
+        return out
+
+    def fit_grid(self, train: np.ndarray) -> dict:
+        out = {}
+        for k in self.K_GRID:
+            xs = self.neighbour_features(train, k)
+            data = pad([xs[i] for i in train], [self.ys[i] for i in train])
+            for a, l2 in self.choices:
+                if a == k:
+                    out[(a, l2)] = (None, fit_ranker(data, l2), xs)
+        return out
+
+    def fit_one(self, train: np.ndarray, choice: tuple):
+        k, l2 = choice
+        xs = self.neighbour_features(train, k)
+        return (None, fit_ranker(pad([xs[i] for i in train], [self.ys[i] for i in train]), l2), xs)
+
+
 @dataclass
 class CVResult:
     out_ranks: dict[int, list[int | None]]  # question index -> its out-of-fold rank per repeat
@@ -504,6 +553,8 @@ def leave_one_file_out(candidate: Candidate, files: list[str], groups: list[str]
 # -- the report -------------------------------------------------------------------------------
 def fmt_choice(choice: tuple) -> str:
     a, l2 = choice
+    if isinstance(a, int):  # a neighbour count (candidate i)
+        return f"k={a}, L2={l2:g}"
     return f"L2={l2:g}" if a is None else f"ridge={a:g}, L2={l2:g}"
 
 
@@ -556,8 +607,18 @@ def main() -> None:
     w_bias = np.array([bias[k] for k in known])
     a_x = [np.hstack([x, prior_columns([k[1] for k in q.section_keys], known)]) if known else x
            for x, q in zip(base_x, questions)]
-    a_ranks = [first_rank(x, q.relevant, np.concatenate([w_shipped, w_bias]) if known else w_shipped)
+    w_a = np.concatenate([w_shipped, w_bias]) if known else w_shipped
+    if shipped.get("answered"):  # the shipped answered questions vote as in the product (a question finds itself)
+        from rag.answered import answered_questions, section_votes
+
+        shipped_questions = answered_questions()
+        answered_vectors = kb.embedder.encode([q.text for q in shipped_questions])
+        k_vote = int(shipped["answered"]["k"])
+        a_x = [np.hstack([x, standardize(section_votes(q.vector, answered_vectors, shipped_questions,
+                                                       [key[1] for key in q.section_keys], k_vote)[:, None])])
                for x, q in zip(a_x, questions)]
+        w_a = np.concatenate([w_a, [float(shipped["answered"]["weight"])]])
+    a_ranks = [first_rank(x, q.relevant, w_a) for x, q in zip(a_x, questions)]
     agree = sum(r == q.product_rank for r, q in zip(a_ranks, questions))
 
     # training targets for the adapter: the mean passage vector of each expected section
@@ -581,7 +642,8 @@ def main() -> None:
     recipes = {"b": ("b", BASE, False), "c": ("c", BASE + EXTRA, False), "c-lead": ("c-lead", BASE + ("lead",), False),
                "d": ("d", BASE + EXTRA, True), "d-b": ("d-b", BASE, True),
                "f": ("f", BASE + SECTION_BIAS, False), "g": ("g", BASE + ("coach_doc",) + SECTION_BIAS, False),
-               "h": ("h", BASE + ("dense_parts", "best_unit_parts") + SECTION_BIAS, False), "f-d": ("f-d", BASE + SECTION_BIAS, True),
+               "h": ("h", BASE + ("dense_parts", "best_unit_parts") + SECTION_BIAS, False),
+               "i": ("i", BASE + SECTION_BIAS, False), "f-d": ("f-d", BASE + SECTION_BIAS, True),
                "e": ("e", CONTEXT, False), "e+": ("e+", BASE + ("best_unit_ctx", "top3_units_ctx"), False)}
     results, lofo, timings = {}, {}, {}
     for key in wanted:
@@ -589,7 +651,10 @@ def main() -> None:
             continue
         name, names, adapter = recipes[key]
         t0 = time.perf_counter()
-        candidate = Candidate(name, names, questions, targets, adapter=adapter)
+        if key == "i":
+            candidate = NeighbourCandidate(name, names, questions, groups)
+        else:
+            candidate = Candidate(name, names, questions, targets, adapter=adapter)
         results[key] = (candidate, cross_validate(candidate, files, groups, args.repeats))
         lofo[key] = leave_one_file_out(candidate, files, groups)
         timings[key] = time.perf_counter() - t0
@@ -605,7 +670,8 @@ def main() -> None:
     labels = {"b": "b refit, 6 features", "c": "c + lead + heading", "c-lead": "c-lead + lead only",
               "d": "d c + question adapter", "d-b": "d-b b + question adapter",
               "f": "f b + a bias per playbook section", "g": "g f + manager's words x coaching playbook",
-              "h": "h f + the question's sentences apart", "f-d": "f-d f + question adapter",
+              "h": "h f + the question's sentences apart",
+              "i": "i f + the nearest answered questions' sections", "f-d": "f-d f + question adapter",
               "e": "e units with section path", "e+": "e+ b + units with section path"}
     for key, (candidate, cv) in results.items():
         total = sum(n for _, n in cv.in_mrr)
@@ -621,7 +687,7 @@ def main() -> None:
     for key, (_, cv) in results.items():
         rr[key] = np.array([np.mean([1.0 / r if r else 0.0 for r in cv.out_ranks[i]]) for i in range(len(files))])
     pairs = [("b", "a"), ("c", "b"), ("c-lead", "b"), ("c", "a"), ("d", "c"), ("d", "b"), ("d", "a"), ("d-b", "b"),
-             ("d-b", "a"), ("e", "b"), ("e+", "b"), ("e", "a"), ("f", "b"), ("f", "a"), ("f-d", "f"), ("g", "f"), ("h", "f")]
+             ("d-b", "a"), ("e", "b"), ("e+", "b"), ("e", "a"), ("f", "b"), ("f", "a"), ("f-d", "f"), ("g", "f"), ("h", "f"), ("i", "f")]
     paired = []
     for new, old in pairs:
         if new in rr and old in rr:

@@ -33,6 +33,7 @@ from rag.embedder import Embedder
 from rag.indexer import Indexer, Progress
 from rag.keyword import KeywordIndex
 from rag.models import MINILM
+from rag.answered import AnsweredIndex
 from rag.retriever import HybridRetriever
 from rag.scope import ScopeCache
 from rag.scope import capture as capture_scope
@@ -84,7 +85,8 @@ class KnowledgeBase:
     def answerer(self) -> Answerer:
         from rag.generator import build_generator
 
-        retriever = HybridRetriever(self.docstore, self.vectors, self.keyword)
+        retriever = HybridRetriever(self.docstore, self.vectors, self.keyword,
+                                    AnsweredIndex(self.embedder, self.store.answered_vectors_path))
         generator = build_generator(self.settings.llm, embedder=self.embedder)
         return Answerer(self.docstore, retriever, self.embedder, generator, ScopeCache(self.store.scope_path, self.embedder))
 
@@ -106,6 +108,7 @@ class KnowledgeBase:
             self.memory.capture_config(paths, config_dir)
             capture_scope(paths, self.store.scope_path)
             ScopeCache(self.store.scope_path, self.embedder).get()  # stores the scope's vectors now, not in the first ask
+            AnsweredIndex(self.embedder, self.store.answered_vectors_path).vectors()  # and the answered questions'
             report = self._refresh_memory(report, progress)
             return replace(report, embedded=self.embedder.embedded - embedded_before)
 

@@ -10,6 +10,7 @@ Layout of ``<data-dir>/``::
     bm25/               keyword index (rag/keyword.py)
     memory/             coaching memory: config copies, facts, observations, models
     scope.json ...      what the knowledge base does not hold (rag/scope.py)
+    answered-vectors.npz  the answered questions' vectors, a ranker feature (rag/answered.py)
     --- not part of the index (never staged or promoted) ---
     ingest.lock  evals/  sessions/  feedback.jsonl  uploads/  ui-secret
 
@@ -85,6 +86,11 @@ class Store:
     def scope_path(self) -> Path:
         """The copy of knowledge/scope.json the refusal check reads (part of the index)."""
         return self.root / "scope.json"
+
+    @property
+    def answered_vectors_path(self) -> Path:
+        """The answered questions' vectors (rag/answered.py), kept so a cold ask need not embed them."""
+        return self.root / "answered-vectors.npz"
 
     @property
     def sessions_dir(self) -> Path:

@@ -1,16 +1,20 @@
-"""Fit the section ranker (rag/ranker_weights.json) on every dev question.
+"""Fit the section ranker (rag/ranker_weights.json, rag/answered_questions.json) on every dev question.
 
 Usage: python -m fit.ranker [--data-dir DIR]    (from the repository root)
 
 For every in-scope question of the dev files (``DEV_FILES``), the product's own retriever
 ranks the candidate sections and reports each one's raw features. The ranker is linear
 over the standardized features plus one standardized indicator per playbook section (the
-section's prior, ``rag.ranker.section_bias``), fitted with a listwise softmax loss (the
-target spreads evenly over the expected sections) and an L2 penalty. The penalty is chosen
-from ``L2_GRID`` by 5-fold cross-validation repeated three times, with folds grouped by
-question text; the same folds report how the chosen fit does on questions it was not
-fitted on. The final weights are fitted on all dev questions. The frozen test splits
-(field-fresh, objections-fresh) are never read here.
+section's prior, ``rag.ranker.section_bias``) and one column of votes from the questions
+already answered (``rag.answered``: the ``k`` nearest dev questions vote for their expected
+sections). A question never votes for itself: its votes come from the other question
+texts, and in cross-validation from the training folds only. The model is fitted with a
+listwise softmax loss (the target spreads evenly over the expected sections) and an L2
+penalty. ``k`` and the penalty are chosen from ``K_GRID`` x ``L2_GRID`` by 5-fold
+cross-validation repeated three times, with folds grouped by question text; the same
+folds report how the chosen fit does on questions it was not fitted on. The final model
+is fitted on all dev questions, which also become the shipped answered questions. The
+frozen test splits are never read here.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from scipy.optimize import minimize
 from bench.harness import open_store
 from evals import golden
 from evals.metrics import same_section
+from rag.answered import ANSWERED_FILE, AnsweredQuestion, section_votes
 from rag.ranker import FEATURES, WEIGHTS_FILE, prior_columns, standardize
 
 DEV_FILES = ("field-dev", "field-test", "objections-dev")
 L2_GRID = (0.1, 1.0, 10.0, 100.0)
+K_GRID = (5, 10, 20)
 FOLDS, REPEATS = 5, 3
 
 
@@ -40,6 +46,8 @@ class Row:
     features: np.ndarray  # (sections, len(FEATURES)), standardized
     relevant: np.ndarray  # (sections,) bool
     group: str  # the question text, case and spaces folded
+    vector: np.ndarray  # the question's, as the product encodes it
+    answered: AnsweredQuestion  # the question and its expected sections, as shipped
 
 
 def question_rows(kb, questions) -> tuple[list[Row], list[str]]:
@@ -56,13 +64,27 @@ def question_rows(kb, questions) -> tuple[list[Row], list[str]]:
                                  for e in item.expected) for s in sections])
         known.update((s.chunk.section, True) for s in sections if s.chunk.kind == "playbook")
         rows.append(Row([s.chunk.section for s in sections], standardize(raw), relevant,
-                        " ".join(item.q.lower().split())))
+                        " ".join(item.q.lower().split()), vector,
+                        AnsweredQuestion(item.q, tuple(dict.fromkeys(e.section for e in item.expected)))))
     return rows, sorted(known)
 
 
 def design(rows: list[Row], known: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(features | section priors, relevant) per question, for the questions with an expected section."""
-    return [(np.hstack([r.features, prior_columns(r.sections, known)]), r.relevant) for r in rows if r.relevant.any()]
+    """(features | section priors, relevant) per question (the questions with an expected section)."""
+    return [(np.hstack([r.features, prior_columns(r.sections, known)]), r.relevant) for r in rows]
+
+
+def with_votes(data, rows: list[Row], answered_vectors: np.ndarray, pool: np.ndarray, k: int):
+    """``data`` with the answered-question vote column appended, the votes of each question
+    coming from the questions of ``pool`` (indices into ``rows``) with another text."""
+    groups = np.array([r.group for r in rows])
+    questions = tuple(r.answered for r in rows)
+    out = []
+    for i, ((x, y), row) in enumerate(zip(data, rows)):
+        voters = pool[groups[pool] != groups[i]]
+        votes = section_votes(row.vector, answered_vectors[voters], tuple(questions[j] for j in voters), row.sections, k)
+        out.append((np.hstack([x, standardize(votes[:, None])]), y))
+    return out
 
 
 def fit(data, l2: float) -> np.ndarray:
@@ -98,18 +120,23 @@ def summary(found: list[int | None]) -> dict[str, float]:
             "mrr": float(np.mean([1.0 / r if r else 0.0 for r in found]))}
 
 
-def cross_validate(data, groups: list[str], l2: float) -> dict[str, float]:
-    """Out-of-fold metrics, folds grouped by question text, pooled over the repeats."""
+def cross_validate(data, rows: list[Row], answered_vectors: np.ndarray) -> dict[tuple[int, float], dict[str, float]]:
+    """Out-of-fold metrics of every (k, L2), folds grouped by question text, pooled over the
+    repeats; the votes of every question come from the training folds only."""
+    groups = [r.group for r in rows]
     names = sorted(set(groups))
-    found: list[int | None] = []
+    found: dict[tuple[int, float], list[int | None]] = {(k, l2): [] for k in K_GRID for l2 in L2_GRID}
     for seed in range(REPEATS):
         order = np.random.RandomState(seed).permutation(len(names))
         for part in np.array_split(order, FOLDS):
             held_groups = {names[i] for i in part}
             held = [i for i, g in enumerate(groups) if g in held_groups]
-            train = [data[i] for i, g in enumerate(groups) if g not in held_groups]
-            found += ranks([data[i] for i in held], fit(train, l2))
-    return summary(found)
+            train = np.array([i for i, g in enumerate(groups) if g not in held_groups])
+            for k in K_GRID:
+                voted = with_votes(data, rows, answered_vectors, train, k)
+                for l2 in L2_GRID:
+                    found[(k, l2)] += ranks([voted[i] for i in held], fit([voted[i] for i in train], l2))
+    return {choice: summary(r) for choice, r in found.items()}
 
 
 def main() -> None:
@@ -119,27 +146,35 @@ def main() -> None:
     kb = open_store(args.data_dir)
     questions = [q for name in DEV_FILES for q in golden.load_set(name) if q.in_scope]
     rows, known = question_rows(kb, questions)
+    rows = [r for r in rows if r.relevant.any()]
+    answered_vectors = kb.embedder.encode([r.answered.text for r in rows])  # as rag.answered.AnsweredIndex does
     model_id = kb.embedder.model_id
     kb.close()
-    usable = [r for r in rows if r.relevant.any()]
     data = design(rows, known)
-    groups = [r.group for r in usable]
-    by_l2 = {l2: cross_validate(data, groups, l2) for l2 in L2_GRID}
-    for l2, m in by_l2.items():
-        print(f"L2 {l2:>6}: " + ", ".join(f"{k} {v:.3f}" for k, v in m.items()), flush=True)
-    l2 = max(L2_GRID, key=lambda value: by_l2[value]["mrr"])
-    w = fit(data, l2)
-    weights, bias = w[: len(FEATURES)], w[len(FEATURES):]
+    by_choice = cross_validate(data, rows, answered_vectors)
+    for (k, l2), m in by_choice.items():
+        print(f"k {k:>2}, L2 {l2:>6}: " + ", ".join(f"{name} {v:.3f}" for name, v in m.items()), flush=True)
+    k, l2 = max(by_choice, key=lambda c: (round(by_choice[c]["mrr"], 6), c[1]))
+    voted = with_votes(data, rows, answered_vectors, np.arange(len(rows)), k)
+    w = fit(voted, l2)
+    weights, bias, vote = w[: len(FEATURES)], w[len(FEATURES):-1], w[-1]
     out = {
         "weights": {f: round(float(v), 4) for f, v in zip(FEATURES, weights)},
         "section_bias": {section: round(float(v), 4) for section, v in zip(known, bias)},
-        "fitted_on": (f"evals/golden/{{{','.join(DEV_FILES)}}}.jsonl ({len(data)} in-scope questions with an "
+        "answered": {"weight": round(float(vote), 4), "k": k},
+        "fitted_on": (f"evals/golden/{{{','.join(DEV_FILES)}}}.jsonl ({len(rows)} in-scope questions with an "
                       f"expected section among the candidates), {date.today()}"),
         "embed_model": model_id, "l2": l2,
-        "cross_validated": {k: round(v, 3) for k, v in by_l2[l2].items()},
-        "on_fitting_questions": {k: round(v, 3) for k, v in summary(ranks(data, w)).items()},
+        "cross_validated": {name: round(v, 3) for name, v in by_choice[(k, l2)].items()},
+        "on_fitting_questions": {name: round(v, 3) for name, v in summary(ranks(voted, w)).items()},
     }
     WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n")
+    ANSWERED_FILE.write_text(json.dumps({
+        "about": ("Questions already answered: the in-scope dev questions and the playbook sections that answer "
+                  "them, read by rag/answered.py; written by fit/ranker.py."),
+        "fitted_on": out["fitted_on"],
+        "questions": [{"q": r.answered.text, "sections": list(r.answered.sections)} for r in rows],
+    }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=1))
 
 

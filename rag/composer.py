@@ -90,7 +90,8 @@ def _select(scored: list[ScoredUnit], procedural: bool) -> list[ScoredUnit]:
     steps = [s for s in top_rank if s.stored.unit.step]
     best = max(s.score for s in scored)
     stepped = procedural and len(steps) >= 3
-    chosen = steps + _step_children(top_rank, steps) if stepped else []
+    children = _step_children(top_rank, steps) if stepped else []
+    chosen = list(steps) if stepped else []
     floor = best * RELATIVE_FLOOR
     leads = []
     for rank in sorted({s.hit_rank for s in scored})[:LEAD_PASSAGES]:
@@ -102,12 +103,14 @@ def _select(scored: list[ScoredUnit], procedural: bool) -> list[ScoredUnit]:
     words = sum(_words(c) for c in chosen)
     by_score = sorted(scored, key=lambda s: -s.score)
     top_first = [] if stepped else [s for s in by_score if s.hit_rank == 0 and s.score >= floor][:TOP_UNITS]
-    for candidate in leads + top_first + by_score:
+    # the steps, then each other section's lead (what the objection really means, say), then
+    # the steps' examples, then the best of the rest, as the word budget allows
+    for candidate in leads + children + top_first + by_score:
         if len(chosen) >= MAX_UNITS:
             break
-        if stepped and candidate.hit_rank == 0:
-            continue  # the steps (and their best children) are what the top passage says
-        if candidate in leads or candidate.score >= floor:
+        if stepped and candidate.hit_rank == 0 and candidate not in children:
+            continue  # the steps and their best children are what the top passage says
+        if candidate in leads or candidate in children or candidate.score >= floor:
             size = _words(candidate)
             if chosen and words + size > WORD_BUDGET:
                 continue

@@ -14,7 +14,10 @@ this question, and scored ``sum(weight * feature)``:
 - ``document``: cosine of the question and the centroid of the passage's document;
 - ``keyword``: the BM25 score, divided by the question's best BM25 score.
 
-A seventh term is a prior per playbook section (``section_bias``, keyed by the section's
+The questions already answered (``rag.answered``) add a column: the summed similarity of
+the nearest earlier questions whose answer was the section.
+
+Another term is a prior per playbook section (``section_bias``, keyed by the section's
 heading path): how much more or less often than its features say that section is the
 answer reps and coaches want. Summary sections that echo every topic (a checklist of
 signs, a style guide of example phrases) learn a negative prior; the table a question is
@@ -37,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from core.records import Chunk
+from rag.answered import AnsweredIndex
 
 FEATURES = ("dense", "best_unit", "top3_units", "centrality", "document", "keyword")
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -63,6 +67,19 @@ class RankedSection:
 def weights() -> dict[str, float]:
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     return {name: float(data["weights"][name]) for name in FEATURES}
+
+
+@dataclass(frozen=True)
+class AnsweredVote:
+    weight: float  # of the standardized vote column
+    k: int  # answered questions that vote
+
+
+@lru_cache(maxsize=1)
+def answered_vote() -> AnsweredVote | None:
+    """How the answered questions' votes count (None when the weights were fitted without them)."""
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")).get("answered")
+    return AnsweredVote(float(data["weight"]), int(data["k"])) if data else None
 
 
 @lru_cache(maxsize=1)
@@ -110,8 +127,10 @@ class Priors:
             self.centroids[source] = centroid / (np.linalg.norm(centroid) or 1.0)
 
 
-def rank(query: np.ndarray, candidates: list[Candidate], priors: Priors) -> list[RankedSection]:
-    """Sections of the candidates, best first."""
+def rank(query: np.ndarray, candidates: list[Candidate], priors: Priors,
+         answered: AnsweredIndex | None = None) -> list[RankedSection]:
+    """Sections of the candidates, best first (``answered``: the questions already answered,
+    whose nearest ones vote for their sections)."""
     if not candidates:
         return []
     best_keyword = max((c.keyword for c in candidates), default=0.0) or 1.0
@@ -146,6 +165,10 @@ def rank(query: np.ndarray, candidates: list[Candidate], priors: Priors) -> list
     known = [name for name in dict.fromkeys(names) if name in bias]
     if known:
         scores = scores + prior_columns(names, known) @ np.array([bias[name] for name in known])
+    vote = answered_vote()
+    if answered is not None and vote is not None:
+        votes = answered.votes(query, names, vote.k)
+        scores = scores + standardize(votes[:, None])[:, 0] * vote.weight
     ranked = [
         RankedSection(e["chunk"], float(score), float(e["values"]["dense"]), e["values"])
         for e, score in zip(entries, scores)

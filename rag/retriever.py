@@ -14,6 +14,7 @@ import numpy as np
 
 from core.names import rep_key
 from core.records import Hit
+from rag.answered import AnsweredIndex
 from rag.docstore import Docstore, StoredUnit
 from rag.keyword import KeywordIndex
 from rag.ranker import Candidate, Priors, RankedSection, rank
@@ -39,8 +40,9 @@ class Retrieval:
 
 
 class HybridRetriever:
-    def __init__(self, docstore: Docstore, vectors: ChromaVectors, keyword: KeywordIndex) -> None:
-        self.docstore, self.vectors, self.keyword = docstore, vectors, keyword
+    def __init__(self, docstore: Docstore, vectors: ChromaVectors, keyword: KeywordIndex,
+                 answered: AnsweredIndex | None = None) -> None:
+        self.docstore, self.vectors, self.keyword, self.answered = docstore, vectors, keyword, answered
         self._priors: tuple[int, Priors] | None = None
         self._memo: dict[str, _Memo] = {}
         self._memo_generation = -1
@@ -62,7 +64,7 @@ class HybridRetriever:
             Candidate(c, memo[c.id].vector, memo[c.id].matrix, keyword_score.get(c.id, 0.0))
             for c in chunks if c.id in memo
         ]
-        sections = rank(vector, candidates, self.priors())
+        sections = rank(vector, candidates, self.priors(), self.answered)
         hits = [Hit(s.chunk, s.score, s.similarity, dense_rank.get(s.chunk.id), keyword_rank.get(s.chunk.id))
                 for s in sections[:k]]
         return Retrieval(hits, units, sections)

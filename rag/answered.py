@@ -1,0 +1,84 @@
+"""Questions already answered: a ranker feature from the questions reps and coaches asked
+before, each with the playbook sections that answer it.
+
+``answered_questions.json`` (written by ``fit/ranker.py`` from the dev question files) holds
+each question's text and its sections' heading paths. For a new question, the ``k`` most
+similar answered questions vote for their sections, each vote weighted by its cosine
+similarity; a section's vote total is one more ranker column (``rag.ranker``). A paraphrase
+a playbook never uses ("the CFO wants 20% off") reaches the section earlier questions in
+those words were answered from.
+
+The questions' vectors are kept in a file of the store (``rag.embedder.StoredVectors``), so
+only the first process after an ingest or a model change embeds them. A section the
+questions never name (a team's own playbook) gets no votes: it is ranked on its features.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.embedder import StoredVectors
+
+ANSWERED_FILE = Path(__file__).with_name("answered_questions.json")
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    text: str
+    sections: tuple[str, ...]  # heading paths, "Discovery Coach > Objection Handling: ..."
+
+
+@lru_cache(maxsize=1)
+def answered_questions() -> tuple[AnsweredQuestion, ...]:
+    """The shipped answered questions (none when the file is absent)."""
+    try:
+        data = json.loads(ANSWERED_FILE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ()
+    return tuple(AnsweredQuestion(q["q"], tuple(q["sections"])) for q in data["questions"])
+
+
+def section_votes(query: np.ndarray, vectors: np.ndarray, questions: tuple[AnsweredQuestion, ...],
+                  sections: list[str], k: int) -> np.ndarray:
+    """Per section of ``sections``: the summed cosine (floored at 0) of the ``k`` answered
+    questions nearest ``query`` that name it."""
+    votes = np.zeros(len(sections))
+    if not len(vectors) or k <= 0:
+        return votes
+    similarity = vectors @ query
+    nearest = np.argsort(-similarity)[:k]
+    row_of: dict[str, list[int]] = {}
+    for row, section in enumerate(sections):
+        row_of.setdefault(section, []).append(row)
+    for index in nearest:
+        weight = max(0.0, float(similarity[index]))
+        for section in questions[index].sections:
+            for row in row_of.get(section, ()):
+                votes[row] += weight
+    return votes
+
+
+class AnsweredIndex:
+    """The answered questions' vectors for one store and embedder, loaded on first use."""
+
+    def __init__(self, embedder, path: Path) -> None:
+        self.embedder, self.path = embedder, path  # the store's answered_vectors_path
+        self._vectors: np.ndarray | None = None
+
+    @property
+    def questions(self) -> tuple[AnsweredQuestion, ...]:
+        return answered_questions()
+
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            texts = [q.text for q in self.questions]
+            self._vectors = StoredVectors(self.embedder, self.path).encode(texts) if texts else np.zeros((0, 1))
+        return self._vectors
+
+    def votes(self, query: np.ndarray, sections: list[str], k: int) -> np.ndarray:
+        return section_votes(query, self.vectors(), self.questions, sections, k)
