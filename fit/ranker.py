@@ -31,7 +31,7 @@ from scipy.optimize import minimize
 from bench.harness import open_store
 from evals import golden
 from evals.metrics import same_section
-from rag.answered import ANSWERED_FILE, AnsweredQuestion, section_votes
+from rag.answered import ANSWERED_FILE, SHIPPED_VECTORS, AnsweredQuestion, section_votes, vectors_key
 from rag.ranker import FEATURES, WEIGHTS_FILE, prior_columns, standardize
 
 DEV_FILES = ("field-dev", "field-test", "objections-dev")
@@ -175,6 +175,10 @@ def main() -> None:
         "fitted_on": out["fitted_on"],
         "questions": [{"q": r.answered.text, "sections": list(r.answered.sections)} for r in rows],
     }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    texts = [r.answered.text for r in rows]
+    with SHIPPED_VECTORS.open("wb") as shipped:  # float16: a new store of the bundled model embeds none of them
+        np.savez_compressed(shipped, key=np.array(vectors_key(model_id, texts)),
+                            vectors=answered_vectors.astype(np.float16))
     print(json.dumps(out, indent=1))
 
 

@@ -8,13 +8,15 @@ similarity; a section's vote total is one more ranker column (``rag.ranker``). A
 a playbook never uses ("the CFO wants 20% off") reaches the section earlier questions in
 those words were answered from.
 
-The questions' vectors are kept in a file of the store (``rag.embedder.StoredVectors``), so
-only the first process after an ingest or a model change embeds them. A section the
-questions never name (a team's own playbook) gets no votes: it is ranked on its features.
+The questions' vectors for the bundled model ship beside them (``answered_vectors.npz``,
+float16, keyed by the model and the texts); with another model they are embedded once and
+kept in a file of the store (``rag.embedder.StoredVectors``). A section the questions never
+name (a team's own playbook) gets no votes: it is ranked on its features.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +27,7 @@ import numpy as np
 from rag.embedder import StoredVectors
 
 ANSWERED_FILE = Path(__file__).with_name("answered_questions.json")
+SHIPPED_VECTORS = Path(__file__).with_name("answered_vectors.npz")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,22 @@ def section_votes(query: np.ndarray, vectors: np.ndarray, questions: tuple[Answe
     return votes
 
 
+def vectors_key(model_id: str | None, texts: list[str]) -> str:
+    """What shipped vectors must have been made from: the model and every text, in order."""
+    return hashlib.sha256("\n".join([model_id or "", *texts]).encode("utf-8")).hexdigest()
+
+
+def shipped_vectors(model_id: str | None, texts: list[str]) -> np.ndarray | None:
+    """The shipped vectors of ``texts`` when they were made with ``model_id``, else None."""
+    try:
+        with np.load(SHIPPED_VECTORS, allow_pickle=False) as stored:
+            if str(stored["key"]) == vectors_key(model_id, texts):
+                return stored["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        pass
+    return None
+
+
 class AnsweredIndex:
     """The answered questions' vectors for one store and embedder, loaded on first use."""
 
@@ -77,7 +96,11 @@ class AnsweredIndex:
     def vectors(self) -> np.ndarray:
         if self._vectors is None:
             texts = [q.text for q in self.questions]
-            self._vectors = StoredVectors(self.embedder, self.path).encode(texts) if texts else np.zeros((0, 1))
+            if not texts:
+                self._vectors = np.zeros((0, self.embedder.dimension), dtype=np.float32)
+            else:
+                shipped = shipped_vectors(self.embedder.model_id, texts)
+                self._vectors = shipped if shipped is not None else StoredVectors(self.embedder, self.path).encode(texts)
         return self._vectors
 
     def votes(self, query: np.ndarray, sections: list[str], k: int) -> np.ndarray:
