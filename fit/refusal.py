@@ -4,7 +4,9 @@ thresholds by the cost of each error.
 Usage: python -m fit.refusal [--data-dir DIR] [--score-test]    (from the repository root)
 
 Dev is every question file already read (``DEV_FILES``): dev.jsonl, field-dev, field-test
-(round 1's test split, retired into dev on 2026-12-03) and objections-dev. Test is
+(round 1's test split, retired into dev on 2026-12-03), objections-dev, and issue 23's three
+test splits, scored once each on 2026-12-07 (objections-fresh, reps-fresh, floor-talk-fresh).
+next-round-fresh, written after them, is never read here. Test is
 field-fresh (round 2, frozen): scored only with ``--score-test``, once, when every choice
 is final.
 
@@ -49,7 +51,10 @@ from rag import grounding
 # imported by the fast tests and by bench.refusal_costs)
 # every dev question file: the refusal costs are measured and the thresholds chosen on these
 DEV_FILES = {"dev": "evals/golden/dev.jsonl", "field-dev": "evals/golden/field-dev.jsonl",
-             "field-test": "evals/golden/field-test.jsonl", "objections-dev": "evals/golden/objections-dev.jsonl"}
+             "field-test": "evals/golden/field-test.jsonl", "objections-dev": "evals/golden/objections-dev.jsonl",
+             # the test splits of issue 23, each scored once on 2026-12-07 and seen since: dev now
+             "objections-fresh": "evals/golden/objections-fresh.jsonl", "reps-fresh": "evals/golden/reps-fresh.jsonl",
+             "floor-talk-fresh": "evals/golden/floor-talk-fresh.jsonl"}
 TEST_SET = "field-fresh"
 # (question in scope or out, outcome) -> cost; see the module docstring
 COSTS = {("in", "strong"): 0.0, ("in", "weak"): 0.5, ("in", "refused"): 5.0,
