@@ -27,7 +27,7 @@ from evals.runner import SourceTexts, evaluate_question, set_metrics
 from rag.models import MINILM, bundled_model_dir
 
 DEV_SETS = ("field-dev", "field-test", "objections-dev")  # every choice was made on these
-TEST_SETS = ("objections-fresh", "reps-fresh", "floor-talk-fresh")  # frozen, written blind; see the protocol below
+TEST_SETS = ("objections-fresh", "reps-fresh", "floor-talk-fresh", "next-round-fresh")  # frozen, written blind
 SETS = (*DEV_SETS, "field-fresh", *TEST_SETS)
 ROWS = ("hit@1", "hit@5", "mrr", "must_mention", "answer_words", "must_mention_at_coach_length", "oos_refusal",
         "oos_weak", "false_refusal", "in_scope_weak", "citation_validity")
@@ -112,8 +112,10 @@ def main() -> None:
         "questions already answered (the dev questions) vote for their sections as a ranker column, and a "
         "stepped answer makes room for the next section's lead. So on the dev sets the ranker is now "
         "strongly in-sample (each dev question finds itself among the answered questions); "
-        "floor-talk-fresh is that change's test, scored here for the first time; objections-fresh and "
-        "reps-fresh have been seen.",
+        "floor-talk-fresh was that change's test, scored once (`field-2026-12-07-answered.md`). "
+        "Then next-round-fresh was written blind and frozen, and the three scored test splits became "
+        "dev: the composer's floor and top-section share were swept on them and the refusal model refitted "
+        "with them. next-round-fresh is the test of that round, scored here for the first time.",
         "",
         *(f"Dev-to-test drop in MRR, {name}: dev pooled {dev_mrr:.3f}, {name} {results[name][0]['mrr']:.3f}, "
           f"drop {dev_mrr - results[name][0]['mrr']:+.3f}." for name in TEST_SETS),
