@@ -24,15 +24,12 @@ FAST_SUBSET_FILE = EVALS_DIR / "fast_subset.txt"
 FEEDBACK_FILE = GOLDEN_DIR / "feedback.jsonl"
 SETS = ("dev", "heldout", "field-dev", "field-test", "field-fresh", "objections-dev", "objections-fresh", "reps-fresh",
         "floor-talk-fresh", "next-round-fresh", "sellers-fresh")
-# checked against evals/splits/*.sha256 before use. objections-fresh and reps-fresh (2026-12-07,
-# each written blind by a helper who read only the playbooks) are issue 23's test splits, each
-# scored once; their aggregates have been seen. floor-talk-fresh (written blind the same day,
-# playbooks only, frozen before the answered questions were built) was their test, scored once.
-# next-round-fresh (written blind after that, frozen) was the test of the round after, scored
-# once. sellers-fresh (written blind last, frozen, never scored) is the next session's test. field-fresh was round 2's; its
-# aggregates were printed once on 2026-12-07 while checking for regressions, so it is
-# reported but no longer counts as unseen. field-test was round 1's, read while tuning and
-# retired into dev on 2026-12-03 (their bytes stay frozen so earlier reports reproduce).
+# Checked against evals/splits/*.sha256 before use. Written blind (playbooks only) and frozen,
+# each scored once on 2026-12-07 and seen since: objections-fresh and reps-fresh (issue 23),
+# floor-talk-fresh (the test of the answered questions), next-round-fresh (the test of the
+# composer and refusal round after). sellers-fresh, written last, is the next session's test:
+# never scored. field-fresh (round 2) had its aggregates printed once on 2026-12-07; field-test
+# (round 1) was retired into dev on 2026-12-03. Their bytes stay frozen so reports reproduce.
 FROZEN = ("field-test", "field-fresh", "objections-fresh", "reps-fresh", "floor-talk-fresh", "next-round-fresh",
           "sellers-fresh")
 OUT_OF_SCOPE = "out-of-scope"
