@@ -23,15 +23,16 @@ FLOOR_FILE = EVALS_DIR / "data" / "floor_expectations.json"
 FAST_SUBSET_FILE = EVALS_DIR / "fast_subset.txt"
 FEEDBACK_FILE = GOLDEN_DIR / "feedback.jsonl"
 SETS = ("dev", "heldout", "field-dev", "field-test", "field-fresh", "objections-dev", "objections-fresh", "reps-fresh",
-        "floor-talk-fresh", "next-round-fresh", "sellers-fresh")
+        "floor-talk-fresh", "next-round-fresh", "sellers-fresh", "closers-fresh")
 # Checked against evals/splits/*.sha256 before use. Written blind (playbooks only) and frozen,
 # each scored once on 2026-12-07 and seen since: objections-fresh and reps-fresh (issue 23),
 # floor-talk-fresh (the test of the answered questions), next-round-fresh (the test of the
-# composer and refusal round after). sellers-fresh, written last, is the next session's test:
-# never scored. field-fresh (round 2) had its aggregates printed once on 2026-12-07; field-test
-# (round 1) was retired into dev on 2026-12-03. Their bytes stay frozen so reports reproduce.
+# composer and refusal round after). sellers-fresh, written after every choice of that
+# round, is the test of the next round (issue 23's last). closers-fresh, written blind at the
+# start of that round, is kept for the round after it: never scored. field-fresh (round 2)
+# had its aggregates printed once on 2026-12-07; field-test (round 1) was retired into dev on 2026-12-03. Their bytes stay frozen so reports reproduce.
 FROZEN = ("field-test", "field-fresh", "objections-fresh", "reps-fresh", "floor-talk-fresh", "next-round-fresh",
-          "sellers-fresh")
+          "sellers-fresh", "closers-fresh")
 OUT_OF_SCOPE = "out-of-scope"
 
 
