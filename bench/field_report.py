@@ -1,21 +1,21 @@
 """Coach and a plain llama-index pipeline on the field question sets, in one run.
 
-    python -m bench.field_report            # writes bench/results/field-<date>.md
+    python -m bench.field_report [--dev-only] [--suffix=-NAME]   # writes bench/results/field-<date>NAME.md
 
-Both systems answer every question of the dev sets field-dev, field-test (round 1's test
-split, read while tuning and retired into dev on 2026-12-03) and objections-dev, of
-field-fresh (round 2, written blind; its aggregates were seen once on 2026-12-07) and of
-objections-fresh and reps-fresh (frozen test splits, written blind; checked against their
-checksums on load). Coach is measured with the same code as
-``coach eval`` (evals/runner.py); the baseline is bench/llamaindex_baseline.py. Each
-figure is reported beside the baseline's, with their ratio. The baseline never refuses,
-and its "answer" is the text of its five retrieved nodes, so its must-mention coverage
-is shown with the word count that bought it.
+Both systems answer every question of the dev sets (``DEV_SETS``: every question file
+already read, including the test splits of earlier rounds, each scored once and read
+since) and of the test split (``TEST_SETS``: frozen, written blind, checked against its
+checksum on load). ``--dev-only`` leaves the test split alone (for tuning). Coach is
+measured with the same code as ``coach eval`` (evals/runner.py); the baseline is
+bench/llamaindex_baseline.py. Each figure is reported beside the baseline's, with their
+ratio. The baseline never refuses, and its "answer" is the text of its five retrieved
+nodes, so its must-mention coverage is shown with the word count that bought it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 from datetime import date
 
@@ -26,9 +26,11 @@ from evals.metrics import covered_groups, group_coverage, mean, share
 from evals.runner import SourceTexts, evaluate_question, set_metrics
 from rag.models import MINILM, bundled_model_dir
 
-DEV_SETS = ("field-dev", "field-test", "objections-dev")  # every choice was made on these
-TEST_SETS = ("objections-fresh", "reps-fresh", "floor-talk-fresh", "next-round-fresh")  # frozen, written blind
-SETS = (*DEV_SETS, "field-fresh", *TEST_SETS)
+# every choice was made on these; the ranker, its votes and the refusal model are fitted on them
+DEV_SETS = ("field-dev", "field-test", "objections-dev", "field-fresh", "objections-fresh", "reps-fresh",
+            "floor-talk-fresh", "next-round-fresh")
+TEST_SETS = ("sellers-fresh",)  # frozen, written blind, scored once when the round's choices are final
+SETS = (*DEV_SETS, *TEST_SETS)
 ROWS = ("hit@1", "hit@5", "mrr", "must_mention", "answer_words", "must_mention_at_coach_length", "oos_refusal",
         "oos_weak", "false_refusal", "in_scope_weak", "citation_validity")
 RATIOS = ("hit@5", "mrr", "must_mention", "must_mention_at_coach_length")
@@ -78,50 +80,51 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
     return f"{ours / theirs:.2f}x" if ours is not None and theirs else "-"
 
 
+def _cross_validated() -> str:
+    from rag.ranker import WEIGHTS_FILE
+
+    cv = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")).get("cross_validated", {})
+    return ", ".join(f"{name} {value:.3f}" for name, value in cv.items()) or "not recorded"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suffix", default="", help="added to the report's file name, e.g. -round2")
+    parser.add_argument("--dev-only", action="store_true", help="the dev sets only: the test split stays unscored")
     args = parser.parse_args()
+    sets = DEV_SETS if args.dev_only else (*DEV_SETS, *TEST_SETS)
+    tests = () if args.dev_only else TEST_SETS
     took: list[float] = []
     with stopwatch(took):
         kb = open_store()
         baseline = LlamaIndexBaseline(ROOT / "knowledge" / "playbooks", str(bundled_model_dir(MINILM)))
         results = {}
-        for name in SETS:
+        for name in sets:
             ours = coach_metrics(kb, name)
             ours["must_mention_at_coach_length"] = ours["must_mention"]
             results[name] = (ours, baseline_metrics(baseline, name, ours["answer_words"]))
-        counts = {name: golden.load_set(name) for name in SETS}
+        counts = {name: golden.load_set(name) for name in sets}
     dev_mrr = _pooled_mrr(results, counts, DEV_SETS)
     lines = [
         f"# Field and objection question sets: coach beside a plain llama-index pipeline ({date.today().isoformat()})",
         "",
         f"Machine: {machine()}. Embedding model: {kb.embedder.model_id}. Run took {took[0]:.0f} s.",
         "",
-        "Protocol. Dev (every choice of model, ranker weights and section priors, refusal thresholds, "
-        "composer budget): field-dev, field-test (round 1's split, retired into dev on 2026-12-03) and "
-        "objections-dev. The ranker and its section priors are fitted on all three (`fit/ranker.py`, "
-        "penalty chosen by cross-validation), so their dev figures here are in-sample; the "
-        "cross-validated estimate is in `bench/results/ranker-candidates-*.md`. field-fresh (round 2) was "
-        "written blind; its aggregates were printed once on 2026-12-07 while checking for regressions, "
-        "so it is no longer unseen. objections-fresh, the test split of issue 23, was written blind by "
-        "a helper who read only the playbooks, frozen by checksum, and first scored on 2026-12-07 after "
-        "issue 23's choices (`field-2026-12-07.md`). reps-fresh was then written blind by another helper "
-        "(playbooks only) and frozen, and scored once with the same engine (`field-2026-12-07-reps-fresh.md`). "
-        "Then floor-talk-fresh was written blind (playbooks only) and frozen before the next change: the "
-        "questions already answered (the dev questions) vote for their sections as a ranker column, and a "
-        "stepped answer makes room for the next section's lead. So on the dev sets the ranker is now "
-        "strongly in-sample (each dev question finds itself among the answered questions); "
-        "floor-talk-fresh was that change's test, scored once (`field-2026-12-07-answered.md`). "
-        "Then next-round-fresh was written blind and frozen, and the three scored test splits became "
-        "dev: the composer's floor and top-section share were swept on them and the refusal model refitted "
-        "with them. next-round-fresh is the test of that round, scored here for the first time.",
+        "Protocol. Dev: " + ", ".join(DEV_SETS) + ". Every choice of model, ranker weights, section priors, "
+        "answered questions, refusal model and composer was made on them, and the ranker (with its answered-"
+        "question votes) and the refusal model are fitted on all of them, so the dev figures here are "
+        "in-sample: each dev question finds itself among the answered questions. The honest dev estimate of "
+        f"the ranker is its cross-validated one (`fit/ranker.py`): {_cross_validated()}. The earlier rounds' "
+        "test splits (field-fresh, objections-fresh, reps-fresh, floor-talk-fresh, next-round-fresh) were "
+        "each written blind, frozen and scored once before becoming dev (`field-2026-12-07*.md`). Test: "
+        + (", ".join(tests) or "not scored in this run") + ": written blind by a helper who read only the "
+        "playbooks and the schema, frozen by checksum before the round it tests, scored once.",
         "",
         *(f"Dev-to-test drop in MRR, {name}: dev pooled {dev_mrr:.3f}, {name} {results[name][0]['mrr']:.3f}, "
-          f"drop {dev_mrr - results[name][0]['mrr']:+.3f}." for name in TEST_SETS),
+          f"drop {dev_mrr - results[name][0]['mrr']:+.3f}." for name in tests),
         "",
     ]
-    for name in SETS:
+    for name in sets:
         inside = sum(1 for q in counts[name] if q.kind != "out-of-scope")
         ours, theirs = results[name]
         lines += [f"## {name} ({inside} in scope, {len(counts[name]) - inside} out of scope)", "",

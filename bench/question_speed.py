@@ -15,7 +15,7 @@ from datetime import date
 
 import numpy as np
 
-from bench.field_report import SETS, coach_metrics, figure
+from bench.field_report import DEV_SETS, coach_metrics, figure
 from bench.harness import RESULTS, cold_seconds, forget_questions, machine, open_store, table
 from evals import golden
 
@@ -36,7 +36,7 @@ def main() -> None:
         kb.embedder.onnx = onnx
         forget_questions()
         vectors[onnx] = np.stack([kb.embedder.encode_one(q) for q in timed])
-        results[onnx] = ({name: coach_metrics(kb, name) for name in SETS}, question_ms(kb, timed))
+        results[onnx] = ({name: coach_metrics(kb, name) for name in DEV_SETS}, question_ms(kb, timed))
     cosines = (vectors[False] * vectors[True]).sum(axis=1)
     slow, fast = results[False][1], results[True][1]
     lines = [f"# Question vectors: PyTorch vs ONNX Runtime, {date.today().isoformat()}", "",
@@ -44,7 +44,7 @@ def main() -> None:
              f"Median time to embed one new question (60 field-dev questions): PyTorch {slow:.1f} ms, "
              f"ONNX Runtime {fast:.1f} ms ({slow / fast:.2f}x faster). Cosine between the two vectors: "
              f"min {cosines.min():.6f}, median {np.median(cosines):.6f}.", ""]
-    for name in SETS:
+    for name in DEV_SETS:
         lines += [f"## {name}", "",
                   *table(("metric", "PyTorch questions", "ONNX questions"),
                          ((metric, *(figure(results[onnx][0][name], metric) for onnx in (False, True)))

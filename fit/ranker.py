@@ -34,7 +34,9 @@ from evals.metrics import same_section
 from rag.answered import ANSWERED_FILE, SHIPPED_VECTORS, AnsweredQuestion, section_votes, vectors_key
 from rag.ranker import FEATURES, WEIGHTS_FILE, prior_columns, standardize
 
-DEV_FILES = ("field-dev", "field-test", "objections-dev")
+DEV_FILES = ("field-dev", "field-test", "objections-dev",
+             # issue 23's test splits, each scored once on 2026-12-07 and read since: dev now
+             "field-fresh", "objections-fresh", "reps-fresh", "floor-talk-fresh", "next-round-fresh")
 L2_GRID = (0.1, 1.0, 10.0, 100.0)
 K_GRID = (5, 10, 20)
 FOLDS, REPEATS = 5, 3
@@ -139,6 +141,34 @@ def cross_validate(data, rows: list[Row], answered_vectors: np.ndarray) -> dict[
     return {choice: summary(r) for choice, r in found.items()}
 
 
+def not_covered_questions() -> list[str]:
+    """The out-of-scope questions of the dev files, each text once, in file order."""
+    seen: dict[str, str] = {}
+    for name in DEV_FILES:
+        for q in golden.load_set(name):
+            if not q.in_scope:
+                seen.setdefault(" ".join(q.q.lower().split()), q.q)
+    return list(seen.values())
+
+
+def write_asked(model_id: str | None, answered: list[AnsweredQuestion], answered_vectors: np.ndarray,
+                declined: list[str], declined_vectors: np.ndarray, fitted_on: str) -> None:
+    """The questions asked before (``rag.answered``): the answered ones with their sections,
+    then the ones the playbooks do not cover (no sections), and their vectors."""
+    ANSWERED_FILE.write_text(json.dumps({
+        "about": ("Questions asked before, read by rag/answered.py; written by fit/ranker.py. The in-scope dev "
+                  "questions with the playbook sections that answer them, then the dev questions the playbooks do "
+                  "not cover (no sections: they never vote, the refusal check compares with them)."),
+        "fitted_on": f"{fitted_on}; and {len(declined)} out-of-scope questions of the same files",
+        "questions": [{"q": a.text, "sections": list(a.sections)} for a in answered]
+                     + [{"q": text, "sections": []} for text in declined],
+    }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    texts = [a.text for a in answered] + declined
+    vectors = np.concatenate([answered_vectors, declined_vectors]) if declined else answered_vectors
+    with SHIPPED_VECTORS.open("wb") as shipped:  # float16: a new store of the bundled model embeds none of them
+        np.savez_compressed(shipped, key=np.array(vectors_key(model_id, texts)), vectors=vectors.astype(np.float16))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
@@ -148,6 +178,8 @@ def main() -> None:
     rows, known = question_rows(kb, questions)
     rows = [r for r in rows if r.relevant.any()]
     answered_vectors = kb.embedder.encode([r.answered.text for r in rows])  # as rag.answered.AnsweredIndex does
+    declined = not_covered_questions()
+    declined_vectors = kb.embedder.encode(declined)
     model_id = kb.embedder.model_id
     kb.close()
     data = design(rows, known)
@@ -169,16 +201,7 @@ def main() -> None:
         "on_fitting_questions": {name: round(v, 3) for name, v in summary(ranks(voted, w)).items()},
     }
     WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n")
-    ANSWERED_FILE.write_text(json.dumps({
-        "about": ("Questions already answered: the in-scope dev questions and the playbook sections that answer "
-                  "them, read by rag/answered.py; written by fit/ranker.py."),
-        "fitted_on": out["fitted_on"],
-        "questions": [{"q": r.answered.text, "sections": list(r.answered.sections)} for r in rows],
-    }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    texts = [r.answered.text for r in rows]
-    with SHIPPED_VECTORS.open("wb") as shipped:  # float16: a new store of the bundled model embeds none of them
-        np.savez_compressed(shipped, key=np.array(vectors_key(model_id, texts)),
-                            vectors=answered_vectors.astype(np.float16))
+    write_asked(model_id, [r.answered for r in rows], answered_vectors, declined, declined_vectors, out["fitted_on"])
     print(json.dumps(out, indent=1))
 
 

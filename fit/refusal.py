@@ -4,15 +4,18 @@ thresholds by the cost of each error.
 Usage: python -m fit.refusal [--data-dir DIR] [--score-test]    (from the repository root)
 
 Dev is every question file already read (``DEV_FILES``): dev.jsonl, field-dev, field-test
-(round 1's test split, retired into dev on 2026-12-03), objections-dev, and issue 23's three
-test splits, scored once each on 2026-12-07 (objections-fresh, reps-fresh, floor-talk-fresh).
-next-round-fresh, written after them, is never read here. Test is
-field-fresh (round 2, frozen): scored only with ``--score-test``, once, when every choice
-is final.
+(round 1's test split, retired into dev on 2026-12-03), objections-dev, field-fresh, and
+issue 23's four test splits, each scored once on 2026-12-07 and read since
+(objections-fresh, reps-fresh, floor-talk-fresh, next-round-fresh). Test is sellers-fresh
+(frozen, written blind): scored only with ``--score-test``, once, when every choice is
+final.
 
 1. For every dev question (in scope and out of scope) the product's own search gives the
    support features (best sentence, best passage, nearest not-covered example, nearest
-   covered example: ``rag.grounding``).
+   covered example: ``rag.grounding``), and the questions asked before
+   (``rag.answered``, written by ``fit/ranker.py``: run that first) give two more: the
+   closest answered and the closest not-covered question. A question never finds its own
+   text there, and in cross-validation never a text of its held-out fold.
 2. A logistic regression (question is out of scope) is fitted on them per model
    (``MODELS``: with the covered examples, with the not-covered ones only, without a
    scope); five-fold cross-validated probabilities (five repeats, fixed seeds) stand for
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -54,13 +58,16 @@ DEV_FILES = {"dev": "evals/golden/dev.jsonl", "field-dev": "evals/golden/field-d
              "field-test": "evals/golden/field-test.jsonl", "objections-dev": "evals/golden/objections-dev.jsonl",
              # the test splits of issue 23, each scored once on 2026-12-07 and seen since: dev now
              "objections-fresh": "evals/golden/objections-fresh.jsonl", "reps-fresh": "evals/golden/reps-fresh.jsonl",
-             "floor-talk-fresh": "evals/golden/floor-talk-fresh.jsonl"}
-TEST_SET = "field-fresh"
+             "floor-talk-fresh": "evals/golden/floor-talk-fresh.jsonl",
+             # field-fresh (round 2's test, reported since 2026-12-03) and next-round-fresh (scored once on 2026-12-07)
+             "field-fresh": "evals/golden/field-fresh.jsonl", "next-round-fresh": "evals/golden/next-round-fresh.jsonl"}
+TEST_SET = "sellers-fresh"
 # (question in scope or out, outcome) -> cost; see the module docstring
 COSTS = {("in", "strong"): 0.0, ("in", "weak"): 0.5, ("in", "refused"): 5.0,
          ("out", "strong"): 3.0, ("out", "weak"): 1.0, ("out", "refused"): 0.0}
 C = 10.0
-MODELS = {"with_scope": ("best_unit", "dense", "out_of_scope", "in_scope"),
+MODELS = {"with_asked": ("best_unit", "dense", "out_of_scope", "in_scope", "asked_in", "asked_out"),
+          "with_scope": ("best_unit", "dense", "out_of_scope", "in_scope"),
           "not_covered_only": ("best_unit", "dense", "out_of_scope"),
           "without_scope": ("best_unit", "dense")}
 THRESHOLDS = np.round(np.arange(0.02, 1.0, 0.01), 2)
@@ -79,24 +86,60 @@ def load_dev() -> list[tuple[str, golden.GoldenQuestion]]:
     return [(name, q) for name, q in out if not q.needs_review]
 
 
-def features(kb, questions) -> tuple[dict[str, np.ndarray], np.ndarray]:
+@dataclass(frozen=True)
+class Asked:
+    """The questions asked before as the fit sees them: the similarity of every dev
+    question to every asked question, which asked ones were covered, and each side's text."""
+    similarity: np.ndarray  # dev question x asked question
+    covered: np.ndarray
+    dev_texts: list[str]
+    asked_texts: list[str]
+
+    def columns(self, excluded: set[str] = frozenset()) -> dict[str, np.ndarray]:
+        """``asked_in`` and ``asked_out`` per dev question, never from its own text nor from ``excluded``."""
+        usable = np.array([t not in excluded for t in self.asked_texts], dtype=bool)
+        own = np.array(self.dev_texts)[:, None] == np.array(self.asked_texts)[None, :]
+        allowed = usable[None, :] & ~own
+        inside = np.where(allowed & self.covered[None, :], self.similarity, -1.0).max(axis=1, initial=-1.0)
+        outside = np.where(allowed & ~self.covered[None, :], self.similarity, -1.0).max(axis=1, initial=-1.0)
+        return {"asked_in": inside, "asked_out": outside}
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def features(kb, questions) -> tuple[dict[str, np.ndarray], np.ndarray, Asked]:
     values = {name: [] for name in ("best_unit", "dense", "out_of_scope", "in_scope")}
     for item in questions:
         found = kb.answerer.search(item.q).support
         for name in values:
             values[name].append(getattr(found, name))
     labels = np.array([0 if q.in_scope else 1 for q in questions])
-    return {k: np.array(v, dtype=float) for k, v in values.items()}, labels
+    index = kb.answerer.retriever.answered
+    vectors = kb.embedder.encode([q.q for q in questions])
+    asked = Asked(vectors @ index.vectors().T, np.array([q.covered for q in index.questions], dtype=bool),
+                  [_key(q.q) for q in questions], [_key(q.text) for q in index.questions])
+    return {k: np.array(v, dtype=float) for k, v in values.items()}, labels, asked
 
 
-def cross_validated(x, y, repeats: int = 5) -> np.ndarray:
+def design(values, asked: Asked, cols, excluded: set[str] = frozenset()) -> np.ndarray:
+    extra = asked.columns(excluded) if any(c.startswith("asked_") for c in cols) else {}
+    return np.stack([extra[c] if c in extra else values[c] for c in cols], axis=1)
+
+
+def cross_validated(values, asked: Asked, cols, y, repeats: int = 5) -> np.ndarray:
+    """Out-of-fold probabilities, folds grouped by question text; the asked questions of a
+    held-out fold's texts are out of reach of every question while that fold is held out."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold
 
+    groups = np.unique(asked.dev_texts, return_inverse=True)[1]
     p = np.zeros(len(y))
     for seed in range(repeats):
-        for train, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
-            p[held] += LogisticRegression(C=C).fit(x[train], y[train]).predict_proba(x[held])[:, 1] / repeats
+        for train, held in StratifiedGroupKFold(5, shuffle=True, random_state=seed).split(y, y, groups):
+            x = design(values, asked, cols, {asked.dev_texts[i] for i in held})
+            p[held] += LogisticRegression(C=C, max_iter=1000).fit(x[train], y[train]).predict_proba(x[held])[:, 1] / repeats
     return p
 
 
@@ -148,13 +191,12 @@ def main() -> None:
     args = parser.parse_args()
     kb = open_store(args.data_dir)
     dev = [q for _, q in load_dev()]
-    values, y = features(kb, dev)
+    values, y, asked = features(kb, dev)
     out = {"models": {}}
     for name, cols in MODELS.items():
-        x = np.stack([values[c] for c in cols], axis=1)
-        p = cross_validated(x, y)
+        p = cross_validated(values, asked, cols, y)
         weak, refuse = choose(p, y)
-        lr = LogisticRegression(C=C).fit(x, y)
+        lr = LogisticRegression(C=C, max_iter=1000).fit(design(values, asked, cols), y)
         out["models"][name] = {"features": list(cols), "weights": [round(float(w), 4) for w in lr.coef_[0]],
                                "intercept": round(float(lr.intercept_[0]), 4), "threshold": refuse,
                                "weak_threshold": weak,
@@ -180,7 +222,8 @@ def score_test(kb) -> None:
     """The frozen test split, once, with the written model."""
     from bench.harness import RESULTS
     test = golden.load_set(TEST_SET)
-    values, y = features(kb, test)
+    values, y, asked = features(kb, test)
+    values.update(asked.columns())
     lines = [f"# Refusal on {TEST_SET}, {date.today()}", ""]
     for name in MODELS:
         model = grounding.calibration()[name]

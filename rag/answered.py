@@ -12,6 +12,11 @@ The questions' vectors for the bundled model ship beside them (``answered_vector
 float16, keyed by the model and the texts); with another model they are embedded once and
 kept in a file of the store (``rag.embedder.StoredVectors``). A section the questions never
 name (a team's own playbook) gets no votes: it is ranked on its features.
+
+The file also holds the dev questions the playbooks do not cover (no sections: a price
+list, a named customer's contract, a recipe). They never vote; with the answered ones they
+give the refusal check two similarities (``nearest``): to the closest question the
+playbooks answered and to the closest they did not (``rag.grounding``).
 """
 
 from __future__ import annotations
@@ -33,7 +38,11 @@ SHIPPED_VECTORS = Path(__file__).with_name("answered_vectors.npz")
 @dataclass(frozen=True)
 class AnsweredQuestion:
     text: str
-    sections: tuple[str, ...]  # heading paths, "Discovery Coach > Objection Handling: ..."
+    sections: tuple[str, ...]  # heading paths, "Discovery Coach > Objection Handling: ..."; none: not covered
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.sections)
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +75,16 @@ def section_votes(query: np.ndarray, vectors: np.ndarray, questions: tuple[Answe
     return votes
 
 
+def nearest_asked(query: np.ndarray, vectors: np.ndarray, covered: np.ndarray) -> tuple[float | None, float | None]:
+    """The cosine of ``query`` to the closest covered and the closest not-covered question
+    (``covered``: a boolean per row of ``vectors``); None for a group with no question."""
+    if not len(vectors):
+        return None, None
+    similarity = vectors @ query
+    inside, outside = similarity[covered], similarity[~covered]
+    return (float(inside.max()) if len(inside) else None, float(outside.max()) if len(outside) else None)
+
+
 def vectors_key(model_id: str | None, texts: list[str]) -> str:
     """What shipped vectors must have been made from: the model and every text, in order."""
     return hashlib.sha256("\n".join([model_id or "", *texts]).encode("utf-8")).hexdigest()
@@ -88,6 +107,7 @@ class AnsweredIndex:
     def __init__(self, embedder, path: Path) -> None:
         self.embedder, self.path = embedder, path  # the store's answered_vectors_path
         self._vectors: np.ndarray | None = None
+        self._voters: tuple[np.ndarray, tuple[AnsweredQuestion, ...], np.ndarray] | None = None
 
     @property
     def questions(self) -> tuple[AnsweredQuestion, ...]:
@@ -103,5 +123,18 @@ class AnsweredIndex:
                 self._vectors = shipped if shipped is not None else StoredVectors(self.embedder, self.path).encode(texts)
         return self._vectors
 
+    def _covered(self) -> tuple[np.ndarray, tuple[AnsweredQuestion, ...], np.ndarray]:
+        """The covered mask, and the questions and vectors that vote (computed once)."""
+        if self._voters is None:
+            mask = np.array([q.covered for q in self.questions], dtype=bool)
+            self._voters = (mask, tuple(q for q in self.questions if q.covered), self.vectors()[mask])
+        return self._voters
+
     def votes(self, query: np.ndarray, sections: list[str], k: int) -> np.ndarray:
-        return section_votes(query, self.vectors(), self.questions, sections, k)
+        """Only questions the playbooks answered vote."""
+        _, questions, vectors = self._covered()
+        return section_votes(query, vectors, questions, sections, k)
+
+    def nearest(self, query: np.ndarray) -> tuple[float | None, float | None]:
+        """Cosine to the closest answered question and to the closest not-covered one."""
+        return nearest_asked(query, self.vectors(), self._covered()[0])

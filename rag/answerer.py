@@ -70,7 +70,9 @@ class Answerer:
         vector = self.embedder.encode_one(question)
         retrieval = self.retriever.retrieve(question, vector, k=k, kind=kind, rep=rep)
         scope = self.scope.get() if self.scope is not None else None
-        found = support(vector, retrieval.hits, retrieval.units, scope, self.threshold, question=question)
+        answered = self.retriever.answered
+        asked = answered.nearest(vector) if answered is not None else (None, None)
+        found = support(vector, retrieval.hits, retrieval.units, scope, self.threshold, question=question, asked=asked)
         return Retrieved(vector, retrieval.hits, retrieval.units, found)
 
     def route(self, question: str, rep: str | None = None, kind: str | None = None) -> str | None:

@@ -1,6 +1,6 @@
 """Does the knowledge base support an answer? A calibrated check, not a keyword list.
 
-Four similarities describe a question:
+Six similarities describe a question:
 
 - ``best_unit``: to its closest sentence, bullet or table row among the candidates;
 - ``dense``: to its closest passage;
@@ -8,7 +8,9 @@ Four similarities describe a question:
   topics (what the knowledge base does not hold: CRM administration, HR policy, our own
   prices, ...);
 - ``in_scope``: to its closest example of ``scope.json``'s ``covered`` topics (what the
-  playbooks hold, in reps' words: a buyer's discount request is an objection).
+  playbooks hold, in reps' words: a buyer's discount request is an objection);
+- ``asked_in`` and ``asked_out``: to the closest question asked before that the playbooks
+  answered, and to the closest they did not cover (``rag.answered``: the dev questions).
 
 A logistic model turns them into the probability that the question is out of scope.
 Two thresholds, chosen by the cost of each error (``fit/refusal.py``: refusing a real
@@ -21,8 +23,10 @@ split it three ways:
 - at or above ``threshold``: refused, honestly.
 
 Weights and thresholds (``refusal.json``) were fitted on the dev questions by
-``fit/refusal.py``. A store whose scope.json lists no covered topics uses the model fitted
-without ``in_scope``; a store without a scope.json, the one on the first two features.
+``fit/refusal.py``. Each store uses the richest model whose features it can give: without
+the asked questions (their file removed), the model on the first four; a store whose
+scope.json lists no covered topics, the model without ``in_scope``; a store without a
+scope.json, the one on the first two features.
 A shared word cannot bring a question into scope: no feature counts words.
 
 A question that is not in English (``looks_english``: common function words of English
@@ -59,6 +63,8 @@ class Support:
     in_scope: float | None = None  # None: the scope lists no covered topics
     weak: bool = False  # answered, but marked as a weak match
     english: bool = True
+    asked_in: float | None = None  # None: no questions asked before ship with this build
+    asked_out: float | None = None
 
 
 @dataclass(frozen=True)
@@ -89,20 +95,22 @@ def _optional_float(value) -> float | None:
 def model_for(values: dict[str, float | None]) -> str:
     """Which fitted model applies: the richest whose features the store can give."""
     models = calibration()
-    for name in ("with_scope", "not_covered_only", "without_scope"):
+    for name in ("with_asked", "with_scope", "not_covered_only", "without_scope"):
         if name in models and all(values.get(f) is not None for f in models[name].features):
             return name
     return "without_scope"
 
 
 def support(query_vector: np.ndarray, hits: list[Hit], units: dict[str, list[StoredUnit]],
-            scope: Scope | None, threshold: float | None = None, question: str | None = None) -> Support:
+            scope: Scope | None, threshold: float | None = None, question: str | None = None,
+            asked: tuple[float | None, float | None] = (None, None)) -> Support:
     """The support features of a question and whether the calibrated model refuses it
-    (``threshold`` overrides the fitted refusal threshold; the weak band keeps its own)."""
+    (``threshold`` overrides the fitted refusal threshold; the weak band keeps its own;
+    ``asked``: ``asked_in`` and ``asked_out``, from ``rag.answered.AnsweredIndex.nearest``)."""
     values: dict[str, float | None] = {
         "best_unit": max((float(s.vector @ query_vector) for stored in units.values() for s in stored), default=0.0),
         "dense": max((h.similarity for h in hits), default=0.0),
-        "out_of_scope": None, "in_scope": None,
+        "out_of_scope": None, "in_scope": None, "asked_in": asked[0], "asked_out": asked[1],
     }
     topic = None
     if scope is not None:
@@ -116,7 +124,7 @@ def support(query_vector: np.ndarray, hits: list[Hit], units: dict[str, list[Sto
     refused = probability >= cut
     weak = not refused and (probability >= weak_cut or not english)
     return Support(values["best_unit"], values["dense"], values["out_of_scope"], topic, probability, refused,
-                   values["in_scope"], weak, english)
+                   values["in_scope"], weak, english, values["asked_in"], values["asked_out"])
 
 
 # -- the question's language ---------------------------------------------------------------
