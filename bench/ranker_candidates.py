@@ -4,8 +4,8 @@ Usage: python -m bench.ranker_candidates [--data-dir STORE] [--repeats 3]
 
 Measurement only: nothing here writes a shipped artifact (``rag/ranker_weights.json`` is
 read, never written). The questions are the in-scope questions of the dev files
-``DEV_FILES`` (field-dev, field-test, retired into dev on 2026-12-03, and objections-dev).
-The frozen test files (field-fresh, objections-fresh) are never opened.
+``DEV_FILES``: the ranker's own (``fit.ranker.DEV_FILES``, every question file already
+read). The frozen test files (sellers-fresh, closers-fresh) are never opened.
 
 For every question the product's own retriever is asked once (its routing, its Chroma and
 BM25 candidates, its passage and sentence vectors and priors); everything after that runs
@@ -68,7 +68,8 @@ from pathlib import Path
 
 import numpy as np
 
-DEV_FILES = ("field-dev", "field-test", "objections-dev")
+from fit.ranker import DEV_FILES  # every question file already read
+
 FOLDS = 5
 INNER_FOLDS = 3
 RANK_DEPTH = 10  # as evals.runner.RANK_DEPTH
@@ -538,7 +539,7 @@ def averaged(ranks_per_question: dict[int, list], indices) -> dict[str, float]:
 
 
 def leave_one_file_out(candidate: Candidate, files: list[str], groups: list[str]) -> dict[str, dict]:
-    """Train on two files (choice by inner CV on them), score the third."""
+    """Train on the other files (choice by inner CV on them), score the one left out."""
     out = {}
     for held_file in DEV_FILES:
         held = np.array([i for i, f in enumerate(files) if f == held_file])

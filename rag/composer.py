@@ -66,7 +66,7 @@ def _score_units(question, query_vector, hits, units) -> list[ScoredUnit]:
     scored = []
     for rank, hit in enumerate(hits):
         for stored in units.get(hit.chunk.id, []):
-            if _label_only(stored.unit.display) or ADDRESSES_SYSTEM.search(stored.unit.display):
+            if _label_only(stored.unit) or ADDRESSES_SYSTEM.search(stored.unit.display):
                 continue  # a bare label says nothing; a line addressed to the system is never quoted
             words = content_words(stored.unit.display)
             overlap = len(asked & words) / len(asked) if asked else 0.0
@@ -75,8 +75,14 @@ def _score_units(question, query_vector, hits, units) -> list[ScoredUnit]:
     return scored
 
 
-def _label_only(text: str) -> bool:
-    """A bold lead-in such as "**Signs you rushed it:**", which says nothing alone."""
+def _label_only(unit) -> bool:
+    """A bold lead-in such as "**Signs you rushed it:**", or a diagram's branch label such as
+    "THE GAP (The sale itself)": each says nothing alone."""
+    text = unit.display
+    if unit.kind == "line":
+        letters = [ch for ch in re.sub(r"\(.*?\)", "", text) if ch.isalpha()]
+        if len(letters) >= 3 and all(ch.isupper() for ch in letters):
+            return True
     return text.rstrip("*").rstrip().endswith(":") and len(text.split()) <= 6
 
 
