@@ -116,7 +116,7 @@ def load_questions() -> list[tuple[str, object]]:
 
     out = []
     for name in DEV_FILES:
-        assert "fresh" not in name
+        assert name not in ("sellers-fresh", "closers-fresh")  # the splits kept for later rounds
         if name in golden.SETS:
             items = golden.load_set(name)
         else:  # objections-dev: the golden schema, not one of the eval command's sets
@@ -634,7 +634,8 @@ def main() -> None:
     targets = []
     for q in questions:
         wanted = [(e.source, e.section) for e in items[(q.file, q.id)].expected]
-        targets.append(np.vstack([section_vectors[k] for k in section_vectors if any(same_section(k, e) for e in wanted)]))
+        matched = [section_vectors[k] for k in section_vectors if any(same_section(k, e) for e in wanted)]
+        targets.append(np.vstack(matched) if matched else np.zeros((0, vectors.shape[1])))  # a heading with no text
     kb.close()
 
     wanted = args.only.split(",")
@@ -720,7 +721,7 @@ def main() -> None:
          "as `coach eval`. Gap = in-fold MRR - out-of-fold MRR."), "",
         "## Cross-validated (out-of-fold) on the three dev files", "",
         *table(("candidate", "file", "n", "hit@1", "hit@5", "MRR", "in-fold MRR", "gap", "notes"), rows), "",
-        "## Leave one file out (train on the other two files, score this one)", "",
+        "## Leave one file out (train on the other files, score this one)", "",
         *table(("candidate", "held-out file", "n", "hit@1", "hit@5", "MRR", "in-fold MRR", "gap", "chosen"),
                [(labels[k], f, counts[f], cell(r["hit@1"]), cell(r["hit@5"]), cell(r["mrr"]), cell(r["in_mrr"]),
                  cell(r["in_mrr"] - r["mrr"]), fmt_choice(r["choice"])) for k, per in lofo.items() for f, r in per.items()]),

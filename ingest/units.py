@@ -1,4 +1,5 @@
-"""Split a chunk into answer units: sentences, list items, table rows and code lines.
+"""Split a chunk into answer units: sentences, list items, table rows and code lines
+(a script wrapped inside a code block is split into sentences).
 
 A unit's ``quote`` is a verbatim substring of the chunk (so of the source file); its
 ``display`` is how an answer shows it. ``step`` marks the playbook's own structure
@@ -106,10 +107,33 @@ def _table_units(text: str):
         yield "row", " — ".join(labelled), quote, False, 0
 
 
+_DIAGRAM = re.compile(r"[│├└]")
+_MARKUP = re.compile(r"^\s*(?:#|\||[-*+]\s|\d{1,3}[.)]\s)")  # a heading, row or list item of a template
+_TEMPLATE_ITEM = re.compile(r"^[-*+]\s+(?:\[[ xX]\]\s+)?")
+
+
 def _code_units(text: str):
+    """A diagram or a template, line by line; a script wrapped across lines (a quoted
+    upfront contract), sentence by sentence, each sentence whole."""
+    paragraph: list[str] = []
+
+    def sentences():
+        joined = " ".join(paragraph)
+        kind = "sentence" if len(paragraph) > 1 else "line"
+        paragraph.clear()
+        for sentence in _SENTENCE_END.split(joined):
+            quote = sentence.strip().strip('"').strip()
+            if quote:
+                yield kind, quote, quote, False, 0
+
     for line in text.splitlines()[1:]:
         if line.lstrip().startswith(("```", "~~~")):
             continue
-        quote = _TREE.sub("", line).strip().strip('"').strip()
-        if quote and not quote.startswith("#"):
-            yield "line", quote, quote, False, 0
+        if _DIAGRAM.search(line) or _MARKUP.match(line) or not line.strip():
+            yield from sentences()
+            quote = _TEMPLATE_ITEM.sub("", _TREE.sub("", line).strip()).strip('"').strip()
+            if quote and not quote.startswith("#"):
+                yield "line", quote, quote, False, 0
+            continue
+        paragraph.append(line.strip())
+    yield from sentences()

@@ -32,7 +32,7 @@ BATCH_FILES = 64  # documents embedded and written together: their vectors are h
 # Bump when parsing or unit splitting changes: every stored document is then read again once
 # (its texts mostly come back from the vector cache). The stored hash is the file's sha256
 # with this version.
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # 3: a script wrapped inside a code block is split into whole sentences
 
 
 def document_hash(sha256: str) -> str:

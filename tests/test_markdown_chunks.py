@@ -83,3 +83,21 @@ def test_lowercase_dictated_notes_split_into_sentences_but_abbreviations_do_not(
     assert [u.quote for u in units] == [
         "ok so this is the debrief, recording in the car.", "she opened the deck at minute four.",
         "we compared it vs. six months ago, e.g. the old rota."]
+
+
+def test_a_script_wrapped_in_a_code_block_is_quoted_in_whole_sentences():
+    text = DISCOVERY.read_text(encoding="utf-8")
+    chunk = next(c for c in chunks_of(DISCOVERY) if "Here's what I was thinking" in c.text)
+    shown = [u.display for u in split_units(chunk.text)]
+    assert ("At the end, one of three things will happen: we'll both see a fit and schedule a next step, "
+            "we'll realize this isn't the right solution and I'll tell you that honestly, or we'll need more "
+            "information before we can decide.") in shown
+    assert not any(line.endswith(" going on in") for line in shown)  # no line cut where the script wraps
+    assert all(normalise(u.quote) in normalise(text) for u in split_units(chunk.text))
+
+
+def test_a_templates_lines_are_shown_without_their_list_markers():
+    chunk = next(c for c in chunks_of(COACH) if "Pipeline-to-Quota Ratio" in c.text)
+    shown = [u.display for u in split_units(chunk.text)]
+    assert "**Pipeline-to-Quota Ratio**: [X:1] (target 3:1+)" in shown
+    assert not any(line.startswith("- ") for line in shown)
