@@ -50,7 +50,7 @@ seeds 0, 1, 2...; inner selection by 3-fold cross-validation with the same seed.
 per file and pooled: out-of-fold hit@1, hit@5 and MRR (ranks 10 deep, as ``coach eval``),
 averaged over the repeats, and the in-fold MRR of the same fitted models on their own
 training questions (the gap between the two is how much a fit flatters itself). A second
-table trains on two files and scores the third (leave one file out), the closest dev
+table trains on the other files and scores the one left out (leave one file out), the closest dev
 stand-in for a frozen set written by someone else.
 
 Writes bench/results/ranker-candidates-<date>.md.
