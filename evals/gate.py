@@ -32,7 +32,7 @@ class Rule:
 @dataclass(frozen=True)
 class GateConfig:
     rules: tuple[Rule, ...]
-    sets: tuple[str, ...] = golden.SETS
+    sets: tuple[str, ...] = golden.DEFAULT_SETS
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def load_gate_config(path: Path = GATE_FILE) -> GateConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         rules = tuple(Rule(name, spec.get("max_drop"), spec.get("min")) for name, spec in data["metrics"].items())
-        sets = tuple(data.get("sets", golden.SETS))
+        sets = tuple(data.get("sets", golden.DEFAULT_SETS))
     except (OSError, tomllib.TOMLDecodeError, KeyError, AttributeError) as exc:
         raise ConfigError(f"cannot read the gate settings {path} ({type(exc).__name__}: {exc}); "
                           "restore evals/gate.toml from git") from None

@@ -33,6 +33,10 @@ SETS = ("dev", "heldout", "field-dev", "field-test", "field-fresh", "objections-
 # had its aggregates printed once on 2026-12-07; field-test (round 1) was retired into dev on 2026-12-03. Their bytes stay frozen so reports reproduce.
 FROZEN = ("field-test", "field-fresh", "objections-fresh", "reps-fresh", "floor-talk-fresh", "next-round-fresh",
           "sellers-fresh", "closers-fresh")
+# Frozen and kept unscored for a later round: ``coach eval`` (``all``) leaves them out; name
+# one with ``--set`` to score it, once, when that round's choices are final.
+KEPT_UNSCORED = ("closers-fresh",)
+DEFAULT_SETS = tuple(name for name in SETS if name not in KEPT_UNSCORED)
 OUT_OF_SCOPE = "out-of-scope"
 
 

@@ -39,7 +39,7 @@ def retrieve(kb, question: str, k: int = RANK_DEPTH) -> list[Hit]:
     return kb.answerer.search(question, k=k).hits
 
 
-def run_suite(kb, sets: Sequence[str] = golden.SETS, subset: Sequence[str] | None = None,
+def run_suite(kb, sets: Sequence[str] = golden.DEFAULT_SETS, subset: Sequence[str] | None = None,
               judge: Judge | None = None) -> SuiteReport:
     """Evaluate every question of ``sets`` (only ids in ``subset`` when given) and the memory."""
     kb.require_content()

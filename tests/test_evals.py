@@ -285,6 +285,20 @@ def test_questions_waiting_for_review_are_not_evaluated(tmp_path):
     assert [q.id for q in golden.load_set("dev", tmp_path)] == ["dev-1"]
 
 
+def test_the_split_kept_for_a_later_round_is_scored_only_when_named():
+    import argparse
+
+    from coach.commands.evaluation import _selection
+    from evals.gate import GateConfig
+
+    assert golden.KEPT_UNSCORED and set(golden.KEPT_UNSCORED) <= set(golden.FROZEN)
+    every, _ = _selection(argparse.Namespace(fast=False, set_name="all"), golden)
+    assert not set(every) & set(golden.KEPT_UNSCORED) and "dev" in every
+    named, _ = _selection(argparse.Namespace(fast=False, set_name=golden.KEPT_UNSCORED[0]), golden)
+    assert named == golden.KEPT_UNSCORED[:1]
+    assert not set(GateConfig(rules=()).sets) & set(golden.KEPT_UNSCORED)
+
+
 # -- the golden sets on a real store (slow: the shared store) --------------------------------
 # The frozen test splits (checksums in evals/splits/) are measured by `coach eval` and bench/
 # only: a unit test that reads them would turn them into something to tune against.

@@ -14,14 +14,15 @@ from evals import golden
 def register(commands) -> None:
     ev = commands.add_parser(
         "eval", help="run the evaluation suite on the current store and print its metrics",
-        description="Run the golden questions (dev, heldout, the field sets field-dev, field-test and "
-        "field-fresh, and the objection sets objections-dev and the frozen objections-fresh, each "
-        "reported separately), the mental-model "
+        description="Run the golden questions (dev, heldout, the field and objection sets and the frozen "
+        "test splits of earlier rounds, each reported separately; the split kept for a later round only "
+        "when named with --set), the mental-model "
         "and sample-floor checks; write JSON and markdown reports to <data-dir>/evals/. "
         "With --baseline, compare with an earlier report and exit 3 if a gated metric regressed "
         "(tolerances in evals/gate.toml).")
     ev.add_argument("--set", dest="set_name", choices=(*golden.SETS, "all"), default="all",
-                    help="which golden set to run (default: all, each reported separately)")
+                    help="which golden set to run (default: all, each reported separately, except the "
+                    f"split kept unscored for a later round: {', '.join(golden.KEPT_UNSCORED)})")
     ev.add_argument("--fast", action="store_true",
                     help="only the small fixed subset of dev questions in evals/fast_subset.txt")
     ev.add_argument("--baseline", metavar="REPORT",
@@ -76,7 +77,7 @@ def _selection(args: argparse.Namespace, golden) -> tuple[tuple[str, ...], tuple
         if args.set_name not in ("dev", "all"):
             raise InputError(f"--fast runs a subset of dev questions only; drop --set {args.set_name}")
         return ("dev",), golden.load_fast_subset()
-    return (golden.SETS if args.set_name == "all" else (args.set_name,)), None
+    return (golden.DEFAULT_SETS if args.set_name == "all" else (args.set_name,)), None
 
 def _check_comparable(sets, subset, baseline, path: str) -> None:
     if subset != baseline.subset:
