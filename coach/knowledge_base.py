@@ -23,6 +23,7 @@ from core.records import (
 from core.names import reps_named, same_rep
 from core.settings import Settings
 from core.store import LAYOUT, Store
+from core.threads import one_blas_thread
 from ingest.files import discover
 from ingest.roots import Roots, legacy_roots
 from memory.floor_answers import answer_from_floor, render
@@ -47,6 +48,7 @@ QUESTION_THEME_MARGIN = 0.05  # ... and when it is this close to the question's 
 
 class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        one_blas_thread()  # numpy's idle BLAS threads would take the cores the question encoder needs
         self.settings = settings
         self.data_dir = settings.data_dir
         self.store = Store(settings.data_dir)
