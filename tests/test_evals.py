@@ -350,8 +350,9 @@ def test_coach_eval_fast_json_writes_a_report(coach, knowledge_store):
 
 def test_coach_eval_baseline_exits_3_on_a_gated_regression(coach, knowledge_store, tmp_path):
     data_dir = knowledge_store / ".coach"
-    first = coach("eval", "--fast", "--json", data_dir=data_dir)
-    same = coach("eval", "--fast", "--baseline", first.json()["report_path"], data_dir=data_dir)
+    # the whole dev set: on the fast subset must-mention is already 1.0, and no baseline beats that
+    first = coach("eval", "--set", "dev", "--json", data_dir=data_dir)
+    same = coach("eval", "--set", "dev", "--baseline", first.json()["report_path"], data_dir=data_dir)
     assert same.code == 0, same.err
     better = load_report(Path(first.json()["report_path"]))
     dev = better.sets["dev"]
@@ -361,7 +362,7 @@ def test_coach_eval_baseline_exits_3_on_a_gated_regression(coach, knowledge_stor
     better = replace(better, sets={"dev": replace(dev, metrics=dev.metrics | {"must_mention": higher})})
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps(better.to_dict()))
-    worse = coach("eval", "--fast", "--baseline", str(baseline), data_dir=data_dir)
+    worse = coach("eval", "--set", "dev", "--baseline", str(baseline), data_dir=data_dir)
     assert worse.code == 3
     assert f"dev must_mention {higher.value:.3f} ->" in worse.err and "may drop at most 0.02" in worse.err
 
