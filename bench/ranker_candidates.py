@@ -378,10 +378,6 @@ def adapted(vectors: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 # -- folds ------------------------------------------------------------------------------------
-def group_key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def grouped_folds(files: list[str], groups: list[str], k: int, seed: int) -> list[np.ndarray]:
     """k disjoint index arrays; one question text never straddles two folds, and each
     file's groups are dealt round-robin over the folds in a seeded random order."""
@@ -591,7 +587,9 @@ def main() -> None:
     questions = gather(kb)
     gathered = time.perf_counter() - started
     files = [q.file for q in questions]
-    groups = [group_key(q.text) for q in questions]
+    from evals.golden import question_key
+
+    groups = [question_key(q.text) for q in questions]
     counts = Counter(files)
     routed_floor = sum(q.kind != "playbook" for q in questions)
     playbook_passages = sorted({len(q.chunk_vectors) for q in questions if q.kind == "playbook"})

@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.harness import RESULTS, machine, open_store
-from fit.refusal import C, choose, load_dev, rates
+from evals.golden import question_key
+from fit.refusal import C, Asked, choose, design, load_dev, rates
 
 BASE = ("best_unit", "dense", "out_of_scope", "in_scope")
 CANDIDATES = {
@@ -38,20 +39,13 @@ CANDIDATES = {
 }
 
 
-def nearest(sim: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """Per row, the largest similarity to a column in ``pool`` (a boolean mask), -1 if none."""
-    masked = np.where(pool[None, :], sim, -1.0)
-    return masked.max(axis=1)
+def asked_features(asked: Asked, pool: np.ndarray) -> dict[str, np.ndarray]:
+    """``asked_in`` and ``asked_out`` from the dev questions in ``pool``, and their margin."""
+    columns = asked.within(pool)
+    return columns | {"asked_margin": columns["asked_out"] - columns["asked_in"]}
 
 
-def asked_features(sim: np.ndarray, same: np.ndarray, y: np.ndarray, pool: np.ndarray) -> dict[str, np.ndarray]:
-    usable = pool[None, :] & ~same  # never the question's own text
-    inside = np.where(usable & (y == 0)[None, :], sim, -1.0).max(axis=1)
-    outside = np.where(usable & (y == 1)[None, :], sim, -1.0).max(axis=1)
-    return {"asked_in": inside, "asked_out": outside, "asked_margin": outside - inside}
-
-
-def left_file_out(values, sim, same, y, cols, files: np.ndarray) -> np.ndarray:
+def left_file_out(values, asked: Asked, y, cols, files: np.ndarray) -> np.ndarray:
     """Probabilities for each file's questions from a model fitted on the other files, its
     asked questions taken from the other files only: as a new writer's questions would fare."""
     from sklearn.linear_model import LogisticRegression
@@ -59,13 +53,12 @@ def left_file_out(values, sim, same, y, cols, files: np.ndarray) -> np.ndarray:
     p = np.zeros(len(y))
     for name in np.unique(files):
         held = files == name
-        asked = asked_features(sim, same, y, ~held)
-        x = np.stack([asked[c] if c in asked else values[c] for c in cols], axis=1)
+        x = design(values, cols, asked_features(asked, ~held))
         p[held] = LogisticRegression(C=C, max_iter=1000).fit(x[~held], y[~held]).predict_proba(x[held])[:, 1]
     return p
 
 
-def cross_validated(values, sim, same, y, cols, groups, repeats: int = 5) -> np.ndarray:
+def cross_validated(values, asked: Asked, y, cols, groups, repeats: int = 5) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -74,8 +67,7 @@ def cross_validated(values, sim, same, y, cols, groups, repeats: int = 5) -> np.
         for train, held in StratifiedGroupKFold(5, shuffle=True, random_state=seed).split(y, y, groups):
             pool = np.zeros(len(y), dtype=bool)
             pool[train] = True
-            asked = asked_features(sim, same, y, pool)
-            x = np.stack([asked[c] if c in asked else values[c] for c in cols], axis=1)
+            x = design(values, cols, asked_features(asked, pool))
             model = LogisticRegression(C=C, max_iter=1000).fit(x[train], y[train])
             p[held] += model.predict_proba(x[held])[:, 1] / repeats
     return p
@@ -98,10 +90,9 @@ def main() -> None:
     vectors = kb.embedder.encode([q.q for q in dev])
     kb.close()
     y = np.array([0 if q.in_scope else 1 for q in dev])
-    texts = [q.q.strip().lower() for q in dev]
+    texts = [question_key(q.q) for q in dev]
     groups = np.unique(texts, return_inverse=True)[1]
-    sim = vectors @ vectors.T
-    same = groups[:, None] == groups[None, :]
+    asked = Asked(vectors @ vectors.T, y == 0, texts, texts)  # the dev questions are the questions asked before
     lines = [f"# Refusal candidates on the dev questions, {date.today()}", "",
              f"Machine: {machine()}. Dev: {len(y) - int(y.sum())} in scope, {int(y.sum())} out of scope "
              f"({', '.join(sorted(set(names)))}). Protocols: 5-fold cross-validation grouped by question text (5 repeats), and one question file left out at a time.", "",
@@ -110,8 +101,8 @@ def main() -> None:
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     files = np.array(names)
     for label, cols in CANDIDATES.items():
-        for protocol, p in (("grouped 5-fold", cross_validated(values, sim, same, y, cols, groups)),
-                            ("leave one file out", left_file_out(values, sim, same, y, cols, files))):
+        for protocol, p in (("grouped 5-fold", cross_validated(values, asked, y, cols, groups)),
+                            ("leave one file out", left_file_out(values, asked, y, cols, files))):
             weak, refuse = choose(p, y)
             r = rates(p, y, weak, refuse)
             lines.append(f"| {label} | {protocol} | {weak:.2f} | {refuse:.2f} | {r['false_refusals']:.3f} "

@@ -29,15 +29,15 @@ def add_feedback(data_dir: Path, target: Path = golden.FEEDBACK_FILE) -> Feedbac
     log = FeedbackLog(Store(data_dir).feedback_path)
     if not log.path.exists():
         raise InputError(f"No feedback in {log.path}; rate answers with thumbs up/down in coach ui first")
-    known = {_key(q) for q in _golden_questions(target)}
+    known = {golden.question_key(q) for q in _golden_questions(target)}
     lines, added, already = [], [], 0
     for item in log.all():
         if item.rating != "down":
             continue
-        if _key(item.question) in known:
+        if golden.question_key(item.question) in known:
             already += 1
             continue
-        known.add(_key(item.question))
+        known.add(golden.question_key(item.question))
         added.append(item.id)
         lines.append(json.dumps({
             "id": item.id, "q": item.question, "kind": "rep", "expected": [], "must_mention": [],
@@ -61,7 +61,3 @@ def _golden_questions(target: Path) -> list[str]:
             except (json.JSONDecodeError, KeyError, TypeError):
                 continue
     return questions
-
-
-def _key(question: str) -> str:
-    return " ".join(question.lower().split())

@@ -67,6 +67,12 @@ class ModelExpectation:
     must_cover: tuple[tuple[str, ...], ...]
 
 
+def question_key(text: str) -> str:
+    """A question's text with case and spacing folded: two questions with the same key are
+    the same question (folds, duplicates, questions asked before)."""
+    return " ".join(text.lower().split())
+
+
 def load_set(name: str, golden_dir: Path = GOLDEN_DIR) -> list[GoldenQuestion]:
     """The reviewed questions of one set; lines flagged ``needs_review`` are left out."""
     if name not in SETS:

@@ -66,7 +66,7 @@ def question_rows(kb, questions) -> tuple[list[Row], list[str]]:
                                  for e in item.expected) for s in sections])
         known.update((s.chunk.section, True) for s in sections if s.chunk.kind == "playbook")
         rows.append(Row([s.chunk.section for s in sections], standardize(raw), relevant,
-                        " ".join(item.q.lower().split()), vector,
+                        golden.question_key(item.q), vector,
                         AnsweredQuestion(item.q, tuple(dict.fromkeys(e.section for e in item.expected)))))
     return rows, sorted(known)
 
@@ -147,7 +147,7 @@ def not_covered_questions() -> list[str]:
     for name in DEV_FILES:
         for q in golden.load_set(name):
             if not q.in_scope:
-                seen.setdefault(" ".join(q.q.lower().split()), q.q)
+                seen.setdefault(golden.question_key(q.q), q.q)
     return list(seen.values())
 
 

@@ -44,6 +44,7 @@ import argparse
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -95,18 +96,21 @@ class Asked:
     dev_texts: list[str]
     asked_texts: list[str]
 
+    @cached_property
+    def own(self) -> np.ndarray:
+        """dev question x asked question: the same text."""
+        return np.array(self.dev_texts)[:, None] == np.array(self.asked_texts)[None, :]
+
     def columns(self, excluded: set[str] = frozenset()) -> dict[str, np.ndarray]:
         """``asked_in`` and ``asked_out`` per dev question, never from its own text nor from ``excluded``."""
-        usable = np.array([t not in excluded for t in self.asked_texts], dtype=bool)
-        own = np.array(self.dev_texts)[:, None] == np.array(self.asked_texts)[None, :]
-        allowed = usable[None, :] & ~own
+        return self.within(np.array([t not in excluded for t in self.asked_texts], dtype=bool))
+
+    def within(self, usable: np.ndarray) -> dict[str, np.ndarray]:
+        """The same, from the asked questions marked ``usable`` only (never the question's own text)."""
+        allowed = usable[None, :] & ~self.own
         inside = np.where(allowed & self.covered[None, :], self.similarity, -1.0).max(axis=1, initial=-1.0)
         outside = np.where(allowed & ~self.covered[None, :], self.similarity, -1.0).max(axis=1, initial=-1.0)
         return {"asked_in": inside, "asked_out": outside}
-
-
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def features(kb, questions) -> tuple[dict[str, np.ndarray], np.ndarray, Asked]:
@@ -119,13 +123,13 @@ def features(kb, questions) -> tuple[dict[str, np.ndarray], np.ndarray, Asked]:
     index = kb.answerer.retriever.answered
     vectors = kb.embedder.encode([q.q for q in questions])
     asked = Asked(vectors @ index.vectors().T, np.array([q.covered for q in index.questions], dtype=bool),
-                  [_key(q.q) for q in questions], [_key(q.text) for q in index.questions])
+                  [golden.question_key(q.q) for q in questions], [golden.question_key(q.text) for q in index.questions])
     return {k: np.array(v, dtype=float) for k, v in values.items()}, labels, asked
 
 
-def design(values, asked: Asked, cols, excluded: set[str] = frozenset()) -> np.ndarray:
-    extra = asked.columns(excluded) if any(c.startswith("asked_") for c in cols) else {}
-    return np.stack([extra[c] if c in extra else values[c] for c in cols], axis=1)
+def design(values, cols, asked: dict[str, np.ndarray]) -> np.ndarray:
+    """The model's columns, in order: a support feature from ``values``, an asked one from ``asked``."""
+    return np.stack([asked[c] if c in asked else values[c] for c in cols], axis=1)
 
 
 def cross_validated(values, asked: Asked, cols, y, repeats: int = 5) -> np.ndarray:
@@ -138,7 +142,7 @@ def cross_validated(values, asked: Asked, cols, y, repeats: int = 5) -> np.ndarr
     p = np.zeros(len(y))
     for seed in range(repeats):
         for train, held in StratifiedGroupKFold(5, shuffle=True, random_state=seed).split(y, y, groups):
-            x = design(values, asked, cols, {asked.dev_texts[i] for i in held})
+            x = design(values, cols, asked.columns({asked.dev_texts[i] for i in held}))
             p[held] += LogisticRegression(C=C, max_iter=1000).fit(x[train], y[train]).predict_proba(x[held])[:, 1] / repeats
     return p
 
@@ -196,7 +200,7 @@ def main() -> None:
     for name, cols in MODELS.items():
         p = cross_validated(values, asked, cols, y)
         weak, refuse = choose(p, y)
-        lr = LogisticRegression(C=C, max_iter=1000).fit(design(values, asked, cols), y)
+        lr = LogisticRegression(C=C, max_iter=1000).fit(design(values, cols, asked.columns()), y)
         out["models"][name] = {"features": list(cols), "weights": [round(float(w), 4) for w in lr.coef_[0]],
                                "intercept": round(float(lr.intercept_[0]), 4), "threshold": refuse,
                                "weak_threshold": weak,
